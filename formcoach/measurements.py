@@ -1,0 +1,398 @@
+"""The one registry of named measurements.
+
+Every angle or distance an exercise rule may use is defined here once, with its convention;
+the same definition drives checking, drawing, plotting and the README table
+(``formcoach measurements`` prints it). Each measurement exists in image space (pixels of the
+frame, trustworthy in the view the exercise asks for) and, where meaningful, in world space
+(MediaPipe's metric, hip-centred 3-D landmarks; view-independent for joint angles) under the
+same name with a ``_3d`` suffix.
+
+Roles: ``front_*`` / ``back_*`` pick, in every frame, the leg whose thigh points further
+forward of the trunk (the lunge's working leg), so an exercise file need not know which leg
+the user puts forward. ``{side}`` / ``{other}`` in exercise files bind to left/right per set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from formcoach import geometry as g
+from formcoach.landmarks import SIDES, Landmark, sided
+from formcoach.types import Facing, FloatArray, Metrics, Pose
+
+MIN_VISIBILITY = 0.5
+NAN = float("nan")
+
+
+class Body:
+    """One pose's points in one space, with the derived axes measurements share.
+
+    A landmark below ``MIN_VISIBILITY`` reads as NaN, so every measurement that needs it
+    is NaN: nothing is ever judged on a guessed joint.
+    """
+
+    def __init__(self, points: FloatArray, visibility: FloatArray) -> None:
+        gated = np.array(points, dtype=np.float64)
+        gated[visibility < MIN_VISIBILITY] = np.nan
+        self.points = gated
+        self.visibility = visibility
+        self.dims = points.shape[1]
+
+    def p(self, landmark: Landmark) -> FloatArray:
+        return self.points[landmark]
+
+    def s(self, side: str, part: str) -> FloatArray:
+        return self.points[sided(side, part)]
+
+    @cached_property
+    def mid_hip(self) -> FloatArray:
+        return g.midpoint(self.p(Landmark.LEFT_HIP), self.p(Landmark.RIGHT_HIP))
+
+    @cached_property
+    def mid_shoulder(self) -> FloatArray:
+        return g.midpoint(self.p(Landmark.LEFT_SHOULDER), self.p(Landmark.RIGHT_SHOULDER))
+
+    @cached_property
+    def trunk_down(self) -> FloatArray:
+        """Shoulders → hips: the direction a thigh points when in line with the trunk."""
+        return self.mid_hip - self.mid_shoulder
+
+    @cached_property
+    def anterior(self) -> FloatArray:
+        """The body's forward direction at right angles to the trunk, from where the nose is.
+
+        The nose sits well in front of the shoulder line in every posture these exercises
+        use (standing, lying, kneeling), which makes it a posture-independent "front".
+        """
+        return g.perpendicular_component(self.p(Landmark.NOSE) - self.mid_shoulder, self.trunk_down)
+
+    @cached_property
+    def hip_width(self) -> float:
+        return g.distance(self.p(Landmark.LEFT_HIP), self.p(Landmark.RIGHT_HIP))
+
+    @cached_property
+    def trunk_length(self) -> float:
+        return g.distance(self.mid_hip, self.mid_shoulder)
+
+    def thigh(self, side: str) -> FloatArray:
+        return self.s(side, "knee") - self.s(side, "hip")
+
+    def hip_flexion(self, side: str) -> float:
+        return g.signed_angle(self.trunk_down, self.thigh(side), self.anterior)
+
+    @cached_property
+    def front_side(self) -> str | None:
+        """The leg whose thigh points further forward (None when unknown)."""
+        left, right = self.hip_flexion("left"), self.hip_flexion("right")
+        if not np.isfinite(left) or not np.isfinite(right):
+            return None
+        return "left" if left >= right else "right"
+
+    @cached_property
+    def back_side(self) -> str | None:
+        front = self.front_side
+        return None if front is None else ("right" if front == "left" else "left")
+
+    @cached_property
+    def near_side(self) -> str:
+        """The leg the camera sees best (the near leg in a side view)."""
+        def leg_visibility(side: str) -> float:
+            return float(min(self.visibility[sided(side, part)] for part in ("hip", "knee", "ankle")))
+
+        return "left" if leg_visibility("left") >= leg_visibility("right") else "right"
+
+    def lateral(self, side: str) -> FloatArray:
+        """Unit vector from the body's midline out toward ``side``'s hip."""
+        out = self.s(side, "hip") - self.mid_hip
+        n = float(np.linalg.norm(out))
+        return out / n if n > 0 else np.full(self.dims, np.nan)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    name: str
+    unit: str  # "deg" or "ratio" (ratios say to what in the description)
+    description: str  # the convention, starting with what 0 means
+    compute: Callable[[Body], float]
+    vertex: Landmark | None = None  # where the overlay draws it
+    world: bool = True  # also offered as ``<name>_3d``
+
+
+def _knee_flexion(side: str) -> Callable[[Body], float]:
+    return lambda b: 180.0 - g.included_angle(b.s(side, "hip"), b.s(side, "knee"), b.s(side, "ankle"))
+
+
+def _hip_flexion(side: str) -> Callable[[Body], float]:
+    return lambda b: b.hip_flexion(side)
+
+
+def _knee_hip_shoulder(side: str) -> Callable[[Body], float]:
+    return lambda b: g.included_angle(b.s(side, "knee"), b.s(side, "hip"), b.s(side, "shoulder"))
+
+
+def _shin_angle(side: str) -> Callable[[Body], float]:
+    return lambda b: g.angle_from_vertical(b.s(side, "ankle"), b.s(side, "knee"))
+
+
+def _hip_abduction(side: str) -> Callable[[Body], float]:
+    def compute(b: Body) -> float:
+        # Needs the hip line to be seen across (front, back or feet-end views): in a side
+        # view the hips overlap and "sideways" is undefined.
+        if not b.hip_width > 0.25 * b.trunk_length:
+            return NAN
+        thigh = b.thigh(side)
+        n = float(np.linalg.norm(thigh))
+        if not n > 0:
+            return NAN
+        out = float(np.dot(thigh, b.lateral(side))) / n
+        return float(np.degrees(np.arcsin(np.clip(out, -1.0, 1.0))))
+
+    return compute
+
+
+def _knee_over_ankle(side: str) -> Callable[[Body], float]:
+    def compute(b: Body) -> float:
+        shin = g.distance(b.s(side, "knee"), b.s(side, "ankle"))
+        forward = np.sign(b.anterior[0])
+        if not shin > 0 or not np.isfinite(forward):
+            return NAN
+        return float((b.s(side, "knee")[0] - b.s(side, "ankle")[0]) * forward / shin)
+
+    return compute
+
+
+def _ankle_offset(side: str, axis: int) -> Callable[[Body], float]:
+    def compute(b: Body) -> float:
+        leg = g.distance(b.s(side, "hip"), b.s(side, "knee")) + g.distance(
+            b.s(side, "knee"), b.s(side, "ankle")
+        )
+        if not leg > 0:
+            return NAN
+        return float((b.s(side, "ankle")[axis] - b.s(side, "hip")[axis]) / leg)
+
+    return compute
+
+
+def _by_role(role: str, per_side: Callable[[str], Callable[[Body], float]]) -> Callable[[Body], float]:
+    def compute(b: Body) -> float:
+        side = {"front": b.front_side, "back": b.back_side, "near": b.near_side}[role]
+        return NAN if side is None else per_side(side)(b)
+
+    return compute
+
+
+def _ratio_to_hip_width(a: Callable[[Body], FloatArray], c: Callable[[Body], FloatArray]) -> Callable[[Body], float]:
+    def compute(b: Body) -> float:
+        return g.distance(a(b), c(b)) / b.hip_width if b.hip_width > 0 else NAN
+
+    return compute
+
+
+def _knee_height_diff(b: Body) -> float:
+    if not b.hip_width > 0:
+        return NAN
+    return float((b.s("right", "knee")[1] - b.s("left", "knee")[1]) / b.hip_width)
+
+
+def _back_knee_clearance(b: Body) -> float:
+    front, back = b.front_side, b.back_side
+    if front is None or back is None:
+        return NAN
+    floor = np.nanmax([b.s(front, "heel")[1], b.s(front, "foot_index")[1], b.s(front, "ankle")[1]])
+    shin = g.distance(b.s(back, "knee"), b.s(back, "ankle"))
+    if not shin > 0:
+        return NAN
+    return float((floor - b.s(back, "knee")[1]) / shin)
+
+
+def _sway(centre: Callable[[Body], FloatArray], axis: int) -> Callable[[Body], float]:
+    def compute(b: Body) -> float:
+        base = g.midpoint(b.p(Landmark.LEFT_ANKLE), b.p(Landmark.RIGHT_ANKLE))
+        leg = g.distance(base, b.mid_hip)
+        return float((centre(b)[axis] - base[axis]) / leg) if leg > 0 else NAN
+
+    return compute
+
+
+def _pelvis_rotation(b: Body) -> float:
+    # The hip line's angle about the vertical axis: 0 when square to the camera. World only.
+    if b.dims < 3:
+        return NAN
+    line = b.p(Landmark.RIGHT_HIP) - b.p(Landmark.LEFT_HIP)
+    return float(np.degrees(np.arctan2(line[2], abs(line[0]))))
+
+
+def _sided_measurements() -> list[Measurement]:
+    out: list[Measurement] = []
+    for side in SIDES:
+        s = side
+        out += [
+            Measurement(f"{s}_knee_flexion", "deg",
+                        "0° when the shank is in line with the thigh; 90° at a right-angle knee.",
+                        _knee_flexion(s), sided(s, "knee")),
+            Measurement(f"{s}_hip_flexion", "deg",
+                        "0° when the thigh is in line with the trunk (standing tall); + as the "
+                        "knee moves forward of the trunk line, − behind it (extension).",
+                        _hip_flexion(s), sided(s, "hip")),
+            Measurement(f"{s}_knee_hip_shoulder", "deg",
+                        "Included knee–hip–shoulder angle: 180° when the three are in a straight "
+                        "line (top of a bridge), smaller as the hip bends.",
+                        _knee_hip_shoulder(s), sided(s, "hip")),
+            Measurement(f"{s}_shin_angle", "deg",
+                        "0° when the shin (ankle→knee) is vertical; grows as it tips either way.",
+                        _shin_angle(s), sided(s, "ankle")),
+            Measurement(f"{s}_hip_abduction", "deg",
+                        "0° when the thigh hangs straight down the body's side; + as it moves out "
+                        "sideways, away from the midline. Needs a front, back or feet-end view.",
+                        _hip_abduction(s), sided(s, "hip")),
+            Measurement(f"{s}_knee_over_ankle", "shin lengths",
+                        "0 when the knee is straight above the ankle; + when it is ahead of the "
+                        "ankle in the direction the person faces. Side view.",
+                        _knee_over_ankle(s), sided(s, "knee"), world=False),
+            Measurement(f"{s}_ankle_x", "leg lengths",
+                        "Sideways offset of the ankle from its hip (image x), over the leg's length; "
+                        "0 straight below or above the hip. Used to trace leg circles.",
+                        _ankle_offset(s, 0), sided(s, "ankle"), world=False),
+            Measurement(f"{s}_ankle_y", "leg lengths",
+                        "Vertical offset of the ankle from its hip (image y, down +), over the "
+                        "leg's length. Used to trace leg circles.",
+                        _ankle_offset(s, 1), sided(s, "ankle"), world=False),
+        ]
+    return out
+
+
+def _role_measurements() -> list[Measurement]:
+    out: list[Measurement] = []
+    for role in ("front", "back"):
+        out += [
+            Measurement(f"{role}_knee_flexion", "deg",
+                        f"Knee flexion of the {role} leg (the leg whose thigh points "
+                        f"{'most' if role == 'front' else 'least'} forward), 0° straight.",
+                        _by_role(role, _knee_flexion)),
+            Measurement(f"{role}_hip_flexion", "deg",
+                        f"Hip flexion of the {role} leg: 0° in line with the trunk, + forward.",
+                        _by_role(role, _hip_flexion)),
+            Measurement(f"{role}_shin_angle", "deg",
+                        f"Shin of the {role} leg from vertical, 0° upright.",
+                        _by_role(role, _shin_angle)),
+        ]
+    return out
+
+
+def _bilateral_measurements() -> list[Measurement]:
+    # For moves both legs do alike (squat, bridge), read the leg the camera sees best: in a
+    # side view the far leg is hidden and its landmarks are guesses.
+    per_side = {
+        "knee_flexion": (_knee_flexion, "Knee flexion"),
+        "hip_flexion": (_hip_flexion, "Hip flexion"),
+        "knee_hip_shoulder": (_knee_hip_shoulder, "Knee–hip–shoulder angle"),
+        "shin_angle": (_shin_angle, "Shin angle from vertical"),
+    }
+    return [
+        Measurement(name, "deg", f"{label} of the leg the camera sees best (bilateral moves); "
+                    f"same convention as left_{name}.", _by_role("near", factory))
+        for name, (factory, label) in per_side.items()
+    ]
+
+
+def _whole_body_measurements() -> list[Measurement]:
+    lm = Landmark
+    return [
+        Measurement("trunk_lean", "deg",
+                    "0° when the trunk (mid-hip → mid-shoulder) is vertical; 90° lying flat.",
+                    lambda b: g.angle_from_vertical(b.mid_hip, b.mid_shoulder)),
+        Measurement("pelvis_tilt", "deg",
+                    "Hip-to-hip line against the horizontal: 0° level, + when the left hip is "
+                    "higher. In world space this is pelvic obliquity (one hip lifted).",
+                    lambda b: g.tilt_from_horizontal(b.p(lm.LEFT_HIP), b.p(lm.RIGHT_HIP))),
+        Measurement("shoulder_tilt", "deg",
+                    "Shoulder line against the horizontal: 0° level, + when the left shoulder "
+                    "is higher.",
+                    lambda b: g.tilt_from_horizontal(b.p(lm.LEFT_SHOULDER), b.p(lm.RIGHT_SHOULDER))),
+        Measurement("thigh_angle", "deg",
+                    "Angle between the two thighs (hip→knee): 0° when parallel.",
+                    lambda b: g.angle_between(b.thigh("left"), b.thigh("right"))),
+        Measurement("knee_gap", "hip widths",
+                    "Distance between the knees over the distance between the hips: 1 when the "
+                    "knees are as far apart as the hips. Front, back or feet-end view.",
+                    _ratio_to_hip_width(lambda b: b.p(lm.LEFT_KNEE), lambda b: b.p(lm.RIGHT_KNEE))),
+        Measurement("feet_gap", "hip widths",
+                    "Distance between the ankles over the hip width: 0 when the feet touch.",
+                    _ratio_to_hip_width(lambda b: b.p(lm.LEFT_ANKLE), lambda b: b.p(lm.RIGHT_ANKLE))),
+        Measurement("knee_height_diff", "hip widths",
+                    "How much higher the left knee is than the right (image up), over the hip "
+                    "width: 0 level; swings ± as the knees rise and fall in hip shifting.",
+                    _knee_height_diff, world=False),
+        Measurement("back_knee_clearance", "shin lengths",
+                    "Height of the back knee above the front foot's floor line, over the back "
+                    "shin's length: 0 on the floor. Side view.",
+                    _back_knee_clearance, world=False),
+        Measurement("pelvis_rotation", "deg",
+                    "Rotation of the hip line about the vertical: 0° when the hips face the "
+                    "camera square. World space only.",
+                    _pelvis_rotation),
+        Measurement("hip_sway_x", "leg lengths",
+                    "Sideways offset (image x) of mid-hip from mid-ankle over the leg length; "
+                    "traces standing hip circles.",
+                    _sway(lambda b: b.mid_hip, 0), world=False),
+        Measurement("trunk_sway_x", "leg lengths",
+                    "Sideways offset (image x) of mid-shoulder from mid-ankle over the leg length.",
+                    _sway(lambda b: b.mid_shoulder, 0), world=False),
+        Measurement("trunk_sway_y", "leg lengths",
+                    "Height offset (image y, down +) of mid-shoulder from mid-ankle over the leg "
+                    "length; drops as the trunk bends.",
+                    _sway(lambda b: b.mid_shoulder, 1), world=False),
+    ]
+
+
+def _build_registry() -> dict[str, Measurement]:
+    base = (
+        _sided_measurements() + _role_measurements() + _bilateral_measurements()
+        + _whole_body_measurements()
+    )
+    registry = {m.name: m for m in base}
+    for m in base:
+        if m.world:
+            registry[f"{m.name}_3d"] = Measurement(
+                f"{m.name}_3d", m.unit, m.description + " (world landmarks, 3-D)", m.compute, m.vertex
+            )
+    # pelvis_rotation only makes sense in 3-D: keep the _3d name alone.
+    del registry["pelvis_rotation"]
+    return registry
+
+
+MEASUREMENTS: dict[str, Measurement] = _build_registry()
+
+
+def facing_of(body: Body) -> Facing:
+    """Standing side-on (left/right), toward the camera, or lying, from image points."""
+    if not np.isfinite(body.trunk_length) or body.trunk_length <= 0:
+        return Facing.UNKNOWN
+    lean = g.angle_from_vertical(body.mid_hip, body.mid_shoulder)
+    if lean > 60:
+        return Facing.LYING
+    shoulder_width = g.distance(body.p(Landmark.LEFT_SHOULDER), body.p(Landmark.RIGHT_SHOULDER))
+    if shoulder_width > 0.45 * body.trunk_length:
+        return Facing.CAMERA
+    nose_x = body.p(Landmark.NOSE)[0] - body.mid_shoulder[0]
+    if not np.isfinite(nose_x):
+        return Facing.UNKNOWN
+    return Facing.LEFT if nose_x < 0 else Facing.RIGHT
+
+
+def measure(pose: Pose | None, names: tuple[str, ...], t: float, frame_index: int) -> Metrics:
+    """The named measurements of one pose (all NaN and ``visible=False`` without a pose)."""
+    if pose is None:
+        return Metrics(t, frame_index, dict.fromkeys(names, NAN), Facing.UNKNOWN, visible=False)
+    image = Body(pose.xy, pose.visibility)
+    world = Body(pose.world, pose.visibility) if pose.world is not None else None
+    values: dict[str, float] = {}
+    for name in names:
+        measurement = MEASUREMENTS[name]
+        body = world if name.endswith("_3d") else image
+        values[name] = NAN if body is None else float(measurement.compute(body))
+    return Metrics(t, frame_index, values, facing_of(image))

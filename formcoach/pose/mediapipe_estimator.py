@@ -1,0 +1,81 @@
+"""The MediaPipe adapter: the only module that imports mediapipe.
+
+VIDEO running mode on every frame we are handed: synchronous and deterministic, so a live
+session, a file run and a test see the same landmarks for the same frames. Timestamps come
+from the frames.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from formcoach.errors import FormcoachError
+from formcoach.landmarks import NUM_LANDMARKS
+from formcoach.types import Frame, Pose
+
+# MediaPipe's C++ side logs to stderr on every start; keep a user's terminal readable.
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import mediapipe as mp  # noqa: E402
+from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
+
+
+class MediaPipePoseEstimator:
+    """``PoseLandmarker`` in VIDEO mode, returning poses in pixels, metres and visibility."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        min_detection_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=1,
+            min_pose_detection_confidence=min_detection_confidence,
+            min_pose_presence_confidence=min_presence_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        try:
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as error:
+            raise FormcoachError(f"cannot load pose model {model_path}: {error}") from None
+        self._last_ms = -1
+
+    def estimate(self, frame: Frame) -> Pose | None:
+        # VIDEO mode needs strictly increasing milliseconds.
+        timestamp_ms = max(int(round(frame.t * 1000)), self._last_ms + 1)
+        self._last_ms = timestamp_ms
+        rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
+        result = self._landmarker.detect_for_video(
+            mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), timestamp_ms
+        )
+        if not result.pose_landmarks:
+            return None
+        height, width = frame.image.shape[:2]
+        normalised = result.pose_landmarks[0]
+        xy = np.array([[lm.x * width, lm.y * height] for lm in normalised], dtype=np.float64)
+        visibility = np.array([lm.visibility or 0.0 for lm in normalised], dtype=np.float64)
+        world = None
+        if result.pose_world_landmarks:
+            world = np.array([[lm.x, lm.y, lm.z] for lm in result.pose_world_landmarks[0]], dtype=np.float64)
+        if xy.shape[0] != NUM_LANDMARKS:
+            return None
+        return Pose(t=frame.t, frame_index=frame.index, xy=xy, visibility=visibility,
+                    image_wh=(width, height), world=world)
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+    def __enter__(self) -> MediaPipePoseEstimator:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

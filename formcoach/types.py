@@ -1,0 +1,147 @@
+"""The data that flows between the stages. All frozen: a stage returns new values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+
+from formcoach.landmarks import NUM_LANDMARKS
+
+FloatArray = npt.NDArray[np.float64]
+ImageArray = npt.NDArray[np.uint8]
+
+
+def _read_only(array: FloatArray) -> FloatArray:
+    array = np.array(array, dtype=np.float64)
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One image from a source. ``t`` is seconds since the source started (the only clock)."""
+
+    index: int
+    t: float
+    image: ImageArray
+
+
+@dataclass(frozen=True, eq=False)
+class Pose:
+    """One person's 33 landmarks in one frame.
+
+    ``xy`` is in pixels of the frame (angles on normalised coordinates are wrong on
+    non-square frames); ``world`` is in metres, centred between the hips (None when the
+    estimator gives none); ``visibility`` is 0..1 per landmark.
+    """
+
+    t: float
+    frame_index: int
+    xy: FloatArray
+    visibility: FloatArray
+    image_wh: tuple[int, int]
+    world: FloatArray | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "xy", _read_only(self.xy))
+        object.__setattr__(self, "visibility", _read_only(self.visibility))
+        if self.world is not None:
+            object.__setattr__(self, "world", _read_only(self.world))
+        if self.xy.shape != (NUM_LANDMARKS, 2) or self.visibility.shape != (NUM_LANDMARKS,):
+            raise ValueError(f"a pose needs {NUM_LANDMARKS} landmarks, got xy {self.xy.shape}")
+        if self.world is not None and self.world.shape != (NUM_LANDMARKS, 3):
+            raise ValueError(f"world landmarks must be ({NUM_LANDMARKS}, 3), got {self.world.shape}")
+
+
+class Facing(StrEnum):
+    """How the body is placed relative to the camera, decided from the pose."""
+
+    LEFT = "left"  # standing side-on, face toward the image's left
+    RIGHT = "right"
+    CAMERA = "camera"  # standing or sitting, chest toward the camera
+    LYING = "lying"  # trunk closer to horizontal than vertical
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Named measurements of one pose; NaN where the landmarks were not visible enough."""
+
+    t: float
+    frame_index: int
+    values: dict[str, float]
+    facing: Facing = Facing.UNKNOWN
+    visible: bool = True  # whether a pose was found at all
+
+    def get(self, name: str) -> float:
+        return self.values.get(name, float("nan"))
+
+
+class EventKind(StrEnum):
+    SETUP_HINT = "setup_hint"
+    SETUP_OK = "setup_ok"
+    START = "start"
+    REP_DONE = "rep_done"
+    REP_PARTIAL = "rep_partial"
+    HOLD_START = "hold_start"
+    HOLD_PAUSE = "hold_pause"
+    HOLD_MILESTONE = "hold_milestone"
+    HOLD_DONE = "hold_done"
+    CYCLE_DONE = "cycle_done"
+    RULE_FAIL = "rule_fail"
+    RULE_OK = "rule_ok"
+    SET_DONE = "set_done"
+    REST = "rest"
+    SIDE_SWITCH = "side_switch"
+    POSE_LOST = "pose_lost"
+    POSE_FOUND = "pose_found"
+    EXERCISE_DONE = "exercise_done"
+    ADVICE = "advice"
+
+
+# Cue priorities: higher is said first.
+SAFETY = 40  # setup and safety
+CORRECTION = 30
+COUNT = 20
+ENCOURAGEMENT = 10
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened at ``t``; ``message`` is what the coach would say (may be '')."""
+
+    t: float
+    kind: EventKind
+    key: str = ""  # rule id, milestone, …: what cooldowns and scoring group by
+    message: str = ""
+    priority: int = COUNT
+    side: str = ""
+    data: dict[str, float | int | str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule_id: str
+    value: float
+    ok: bool | None  # None: not judged now (wrong phase, or the metric is unknown)
+    direction: str = ""  # "below" or "above" when not ok
+
+
+@dataclass(frozen=True)
+class CheckerUpdate:
+    """What the checker made of one frame."""
+
+    t: float
+    frame_index: int
+    exercise: str
+    side: str
+    phase: str
+    rep_count: int
+    set_index: int
+    hold_s: float
+    rule_results: tuple[RuleResult, ...]
+    events: tuple[Event, ...]
+    finished: bool = False
