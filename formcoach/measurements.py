@@ -100,6 +100,7 @@ class Body:
     @cached_property
     def near_side(self) -> str:
         """The leg the camera sees best (the near leg in a side view)."""
+
         def leg_visibility(side: str) -> float:
             return float(min(self.visibility[sided(side, part)] for part in ("hip", "knee", "ankle")))
 
@@ -167,9 +168,7 @@ def _knee_over_ankle(side: str) -> Callable[[Body], float]:
 
 def _ankle_offset(side: str, axis: int) -> Callable[[Body], float]:
     def compute(b: Body) -> float:
-        leg = g.distance(b.s(side, "hip"), b.s(side, "knee")) + g.distance(
-            b.s(side, "knee"), b.s(side, "ankle")
-        )
+        leg = g.distance(b.s(side, "hip"), b.s(side, "knee")) + g.distance(b.s(side, "knee"), b.s(side, "ankle"))
         if not leg > 0:
             return NAN
         return float((b.s(side, "ankle")[axis] - b.s(side, "hip")[axis]) / leg)
@@ -231,36 +230,71 @@ def _sided_measurements() -> list[Measurement]:
     for side in SIDES:
         s = side
         out += [
-            Measurement(f"{s}_knee_flexion", "deg",
-                        "0° when the shank is in line with the thigh; 90° at a right-angle knee.",
-                        _knee_flexion(s), sided(s, "knee")),
-            Measurement(f"{s}_hip_flexion", "deg",
-                        "0° when the thigh is in line with the trunk (standing tall); + as the "
-                        "knee moves forward of the trunk line, − behind it (extension).",
-                        _hip_flexion(s), sided(s, "hip")),
-            Measurement(f"{s}_knee_hip_shoulder", "deg",
-                        "Included knee–hip–shoulder angle: 180° when the three are in a straight "
-                        "line (top of a bridge), smaller as the hip bends.",
-                        _knee_hip_shoulder(s), sided(s, "hip")),
-            Measurement(f"{s}_shin_angle", "deg",
-                        "0° when the shin (ankle→knee) is vertical; grows as it tips either way.",
-                        _shin_angle(s), sided(s, "ankle")),
-            Measurement(f"{s}_hip_abduction", "deg",
-                        "0° when the thigh hangs straight down the body's side; + as it moves out "
-                        "sideways, away from the midline. Needs a front, back or feet-end view.",
-                        _hip_abduction(s), sided(s, "hip")),
-            Measurement(f"{s}_knee_over_ankle", "shin lengths",
-                        "0 when the knee is straight above the ankle; + when it is ahead of the "
-                        "ankle in the direction the person faces. Side view.",
-                        _knee_over_ankle(s), sided(s, "knee"), world=False),
-            Measurement(f"{s}_ankle_x", "leg lengths",
-                        "Sideways offset of the ankle from its hip (image x), over the leg's length; "
-                        "0 straight below or above the hip. Used to trace leg circles.",
-                        _ankle_offset(s, 0), sided(s, "ankle"), world=False),
-            Measurement(f"{s}_ankle_y", "leg lengths",
-                        "Vertical offset of the ankle from its hip (image y, down +), over the "
-                        "leg's length. Used to trace leg circles.",
-                        _ankle_offset(s, 1), sided(s, "ankle"), world=False),
+            Measurement(
+                f"{s}_knee_flexion",
+                "deg",
+                "0° when the shank is in line with the thigh; 90° at a right-angle knee.",
+                _knee_flexion(s),
+                sided(s, "knee"),
+            ),
+            Measurement(
+                f"{s}_hip_flexion",
+                "deg",
+                "0° when the thigh is in line with the trunk (standing tall); + as the "
+                "knee moves forward of the trunk line, − behind it (extension).",
+                _hip_flexion(s),
+                sided(s, "hip"),
+            ),
+            Measurement(
+                f"{s}_knee_hip_shoulder",
+                "deg",
+                "Included knee–hip–shoulder angle: 180° when the three are in a straight "
+                "line (top of a bridge), smaller as the hip bends.",
+                _knee_hip_shoulder(s),
+                sided(s, "hip"),
+            ),
+            Measurement(
+                f"{s}_shin_angle",
+                "deg",
+                "0° when the shin (ankle→knee) is vertical; grows as it tips either way.",
+                _shin_angle(s),
+                sided(s, "ankle"),
+            ),
+            Measurement(
+                f"{s}_hip_abduction",
+                "deg",
+                "0° when the thigh hangs straight down the body's side; + as it moves out "
+                "sideways, away from the midline. Needs a front, back or feet-end view.",
+                _hip_abduction(s),
+                sided(s, "hip"),
+            ),
+            Measurement(
+                f"{s}_knee_over_ankle",
+                "shin lengths",
+                "0 when the knee is straight above the ankle; + when it is ahead of the "
+                "ankle in the direction the person faces. Side view.",
+                _knee_over_ankle(s),
+                sided(s, "knee"),
+                world=False,
+            ),
+            Measurement(
+                f"{s}_ankle_x",
+                "leg lengths",
+                "Sideways offset of the ankle from its hip (image x), over the leg's length; "
+                "0 straight below or above the hip. Used to trace leg circles.",
+                _ankle_offset(s, 0),
+                sided(s, "ankle"),
+                world=False,
+            ),
+            Measurement(
+                f"{s}_ankle_y",
+                "leg lengths",
+                "Vertical offset of the ankle from its hip (image y, down +), over the "
+                "leg's length. Used to trace leg circles.",
+                _ankle_offset(s, 1),
+                sided(s, "ankle"),
+                world=False,
+            ),
         ]
     return out
 
@@ -269,16 +303,25 @@ def _role_measurements() -> list[Measurement]:
     out: list[Measurement] = []
     for role in ("front", "back"):
         out += [
-            Measurement(f"{role}_knee_flexion", "deg",
-                        f"Knee flexion of the {role} leg (the leg whose thigh points "
-                        f"{'most' if role == 'front' else 'least'} forward), 0° straight.",
-                        _by_role(role, _knee_flexion)),
-            Measurement(f"{role}_hip_flexion", "deg",
-                        f"Hip flexion of the {role} leg: 0° in line with the trunk, + forward.",
-                        _by_role(role, _hip_flexion)),
-            Measurement(f"{role}_shin_angle", "deg",
-                        f"Shin of the {role} leg from vertical, 0° upright.",
-                        _by_role(role, _shin_angle)),
+            Measurement(
+                f"{role}_knee_flexion",
+                "deg",
+                f"Knee flexion of the {role} leg (the leg whose thigh points "
+                f"{'most' if role == 'front' else 'least'} forward), 0° straight.",
+                _by_role(role, _knee_flexion),
+            ),
+            Measurement(
+                f"{role}_hip_flexion",
+                "deg",
+                f"Hip flexion of the {role} leg: 0° in line with the trunk, + forward.",
+                _by_role(role, _hip_flexion),
+            ),
+            Measurement(
+                f"{role}_shin_angle",
+                "deg",
+                f"Shin of the {role} leg from vertical, 0° upright.",
+                _by_role(role, _shin_angle),
+            ),
         ]
     return out
 
@@ -293,8 +336,12 @@ def _bilateral_measurements() -> list[Measurement]:
         "shin_angle": (_shin_angle, "Shin angle from vertical"),
     }
     return [
-        Measurement(name, "deg", f"{label} of the leg the camera sees best (bilateral moves); "
-                    f"same convention as left_{name}.", _by_role("near", factory))
+        Measurement(
+            name,
+            "deg",
+            f"{label} of the leg the camera sees best (bilateral moves); same convention as left_{name}.",
+            _by_role("near", factory),
+        )
         for name, (factory, label) in per_side.items()
     ]
 
@@ -302,58 +349,93 @@ def _bilateral_measurements() -> list[Measurement]:
 def _whole_body_measurements() -> list[Measurement]:
     lm = Landmark
     return [
-        Measurement("trunk_lean", "deg",
-                    "0° when the trunk (mid-hip → mid-shoulder) is vertical; 90° lying flat.",
-                    lambda b: g.angle_from_vertical(b.mid_hip, b.mid_shoulder)),
-        Measurement("pelvis_tilt", "deg",
-                    "Hip-to-hip line against the horizontal: 0° level, + when the left hip is "
-                    "higher. In world space this is pelvic obliquity (one hip lifted).",
-                    lambda b: g.tilt_from_horizontal(b.p(lm.LEFT_HIP), b.p(lm.RIGHT_HIP))),
-        Measurement("shoulder_tilt", "deg",
-                    "Shoulder line against the horizontal: 0° level, + when the left shoulder "
-                    "is higher.",
-                    lambda b: g.tilt_from_horizontal(b.p(lm.LEFT_SHOULDER), b.p(lm.RIGHT_SHOULDER))),
-        Measurement("thigh_angle", "deg",
-                    "Angle between the two thighs (hip→knee): 0° when parallel.",
-                    lambda b: g.angle_between(b.thigh("left"), b.thigh("right"))),
-        Measurement("knee_gap", "hip widths",
-                    "Distance between the knees over the distance between the hips: 1 when the "
-                    "knees are as far apart as the hips. Front, back or feet-end view.",
-                    _ratio_to_hip_width(lambda b: b.p(lm.LEFT_KNEE), lambda b: b.p(lm.RIGHT_KNEE))),
-        Measurement("feet_gap", "hip widths",
-                    "Distance between the ankles over the hip width: 0 when the feet touch.",
-                    _ratio_to_hip_width(lambda b: b.p(lm.LEFT_ANKLE), lambda b: b.p(lm.RIGHT_ANKLE))),
-        Measurement("knee_height_diff", "hip widths",
-                    "How much higher the left knee is than the right (image up), over the hip "
-                    "width: 0 level; swings ± as the knees rise and fall in hip shifting.",
-                    _knee_height_diff, world=False),
-        Measurement("back_knee_clearance", "shin lengths",
-                    "Height of the back knee above the front foot's floor line, over the back "
-                    "shin's length: 0 on the floor. Side view.",
-                    _back_knee_clearance, world=False),
-        Measurement("pelvis_rotation", "deg",
-                    "Rotation of the hip line about the vertical: 0° when the hips face the "
-                    "camera square. World space only.",
-                    _pelvis_rotation),
-        Measurement("hip_sway_x", "leg lengths",
-                    "Sideways offset (image x) of mid-hip from mid-ankle over the leg length; "
-                    "traces standing hip circles.",
-                    _sway(lambda b: b.mid_hip, 0), world=False),
-        Measurement("trunk_sway_x", "leg lengths",
-                    "Sideways offset (image x) of mid-shoulder from mid-ankle over the leg length.",
-                    _sway(lambda b: b.mid_shoulder, 0), world=False),
-        Measurement("trunk_sway_y", "leg lengths",
-                    "Height offset (image y, down +) of mid-shoulder from mid-ankle over the leg "
-                    "length; drops as the trunk bends.",
-                    _sway(lambda b: b.mid_shoulder, 1), world=False),
+        Measurement(
+            "trunk_lean",
+            "deg",
+            "0° when the trunk (mid-hip → mid-shoulder) is vertical; 90° lying flat.",
+            lambda b: g.angle_from_vertical(b.mid_hip, b.mid_shoulder),
+        ),
+        Measurement(
+            "pelvis_tilt",
+            "deg",
+            "Hip-to-hip line against the horizontal: 0° level, + when the left hip is "
+            "higher. In world space this is pelvic obliquity (one hip lifted).",
+            lambda b: g.tilt_from_horizontal(b.p(lm.LEFT_HIP), b.p(lm.RIGHT_HIP)),
+        ),
+        Measurement(
+            "shoulder_tilt",
+            "deg",
+            "Shoulder line against the horizontal: 0° level, + when the left shoulder is higher.",
+            lambda b: g.tilt_from_horizontal(b.p(lm.LEFT_SHOULDER), b.p(lm.RIGHT_SHOULDER)),
+        ),
+        Measurement(
+            "thigh_angle",
+            "deg",
+            "Angle between the two thighs (hip→knee): 0° when parallel.",
+            lambda b: g.angle_between(b.thigh("left"), b.thigh("right")),
+        ),
+        Measurement(
+            "knee_gap",
+            "hip widths",
+            "Distance between the knees over the distance between the hips: 1 when the "
+            "knees are as far apart as the hips. Front, back or feet-end view.",
+            _ratio_to_hip_width(lambda b: b.p(lm.LEFT_KNEE), lambda b: b.p(lm.RIGHT_KNEE)),
+        ),
+        Measurement(
+            "feet_gap",
+            "hip widths",
+            "Distance between the ankles over the hip width: 0 when the feet touch.",
+            _ratio_to_hip_width(lambda b: b.p(lm.LEFT_ANKLE), lambda b: b.p(lm.RIGHT_ANKLE)),
+        ),
+        Measurement(
+            "knee_height_diff",
+            "hip widths",
+            "How much higher the left knee is than the right (image up), over the hip "
+            "width: 0 level; swings ± as the knees rise and fall in hip shifting.",
+            _knee_height_diff,
+            world=False,
+        ),
+        Measurement(
+            "back_knee_clearance",
+            "shin lengths",
+            "Height of the back knee above the front foot's floor line, over the back "
+            "shin's length: 0 on the floor. Side view.",
+            _back_knee_clearance,
+            world=False,
+        ),
+        Measurement(
+            "pelvis_rotation",
+            "deg",
+            "Rotation of the hip line about the vertical: 0° when the hips face the camera square. World space only.",
+            _pelvis_rotation,
+        ),
+        Measurement(
+            "hip_sway_x",
+            "leg lengths",
+            "Sideways offset (image x) of mid-hip from mid-ankle over the leg length; traces standing hip circles.",
+            _sway(lambda b: b.mid_hip, 0),
+            world=False,
+        ),
+        Measurement(
+            "trunk_sway_x",
+            "leg lengths",
+            "Sideways offset (image x) of mid-shoulder from mid-ankle over the leg length.",
+            _sway(lambda b: b.mid_shoulder, 0),
+            world=False,
+        ),
+        Measurement(
+            "trunk_sway_y",
+            "leg lengths",
+            "Height offset (image y, down +) of mid-shoulder from mid-ankle over the leg "
+            "length; drops as the trunk bends.",
+            _sway(lambda b: b.mid_shoulder, 1),
+            world=False,
+        ),
     ]
 
 
 def _build_registry() -> dict[str, Measurement]:
-    base = (
-        _sided_measurements() + _role_measurements() + _bilateral_measurements()
-        + _whole_body_measurements()
-    )
+    base = _sided_measurements() + _role_measurements() + _bilateral_measurements() + _whole_body_measurements()
     registry = {m.name: m for m in base}
     for m in base:
         if m.world:
@@ -384,6 +466,29 @@ def facing_of(body: Body) -> Facing:
     return Facing.LEFT if nose_x < 0 else Facing.RIGHT
 
 
+BODY_PARTS = ("nose", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel", "foot_index")
+FRAME_MARGIN = 0.01  # a landmark this close to the edge (fraction of the frame) is half out
+
+
+def parts_in_frame(pose: Pose) -> frozenset[str]:
+    """Body parts with at least one side visible and inside the frame."""
+    width, height = pose.image_wh
+    x, y = pose.xy[:, 0], pose.xy[:, 1]
+    inside = (
+        (pose.visibility >= MIN_VISIBILITY)
+        & (x >= FRAME_MARGIN * width)
+        & (x <= (1 - FRAME_MARGIN) * width)
+        & (y >= FRAME_MARGIN * height)
+        & (y <= (1 - FRAME_MARGIN) * height)
+    )
+    found = set()
+    for part in BODY_PARTS:
+        indices = [Landmark.NOSE] if part == "nose" else [sided(side, part) for side in SIDES]
+        if any(inside[i] for i in indices):
+            found.add(part)
+    return frozenset(found)
+
+
 def measure(pose: Pose | None, names: tuple[str, ...], t: float, frame_index: int) -> Metrics:
     """The named measurements of one pose (all NaN and ``visible=False`` without a pose)."""
     if pose is None:
@@ -395,4 +500,6 @@ def measure(pose: Pose | None, names: tuple[str, ...], t: float, frame_index: in
         measurement = MEASUREMENTS[name]
         body = world if name.endswith("_3d") else image
         values[name] = NAN if body is None else float(measurement.compute(body))
-    return Metrics(t, frame_index, values, facing_of(image))
+    return Metrics(
+        t, frame_index, values, facing_of(image), parts_in_frame=parts_in_frame(pose), front_side=image.front_side or ""
+    )

@@ -66,9 +66,7 @@ class VideoFileSource:
         # A file whose tail is missing opens fine and simply stops: say so rather than
         # coach a session that silently ended early.
         if self.frame_count is not None and index < self.frame_count - max(2, self.frame_count // 50):
-            raise FormcoachError(
-                f"{self.name} ended at frame {index} of {self.frame_count}: the file looks truncated"
-            )
+            raise FormcoachError(f"{self.name} ended at frame {index} of {self.frame_count}: the file looks truncated")
 
     def close(self) -> None:
         self._capture.release()
@@ -91,9 +89,7 @@ class CameraSource:
         self._capture = cv2.VideoCapture(index)
         if not self._capture.isOpened():
             self._capture.release()
-            raise FormcoachError(
-                f"camera {index} did not open (no camera, or in use); try --camera N or --source FILE"
-            )
+            raise FormcoachError(f"camera {index} did not open (no camera, or in use); try --camera N or --source FILE")
         self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         ok, first = self._capture.read()

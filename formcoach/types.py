@@ -75,6 +75,8 @@ class Metrics:
     values: dict[str, float]
     facing: Facing = Facing.UNKNOWN
     visible: bool = True  # whether a pose was found at all
+    parts_in_frame: frozenset[str] = frozenset()  # body parts seen inside the frame (either side)
+    front_side: str = ""  # the leg whose thigh points further forward ("" when unknown)
 
     def get(self, name: str) -> float:
         return self.values.get(name, float("nan"))

@@ -88,9 +88,21 @@ def build(out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-             "--python-version", "3.11", "--platform", "manylinux_2_28_x86_64",
-             "-d", str(tmp), WHEEL_REQUIREMENT],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--python-version",
+                "3.11",
+                "--platform",
+                "manylinux_2_28_x86_64",
+                "-d",
+                str(tmp),
+                WHEEL_REQUIREMENT,
+            ],
             check=True,
         )
         wheel = next(tmp.glob("mediapipe-0.10.21-*.whl"))

@@ -21,8 +21,8 @@ from formcoach.types import Frame, Pose
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import mediapipe as mp  # noqa: E402
-from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
+import mediapipe as mp
+from mediapipe.tasks.python import BaseOptions, vision
 
 
 class MediaPipePoseEstimator:
@@ -51,12 +51,10 @@ class MediaPipePoseEstimator:
 
     def estimate(self, frame: Frame) -> Pose | None:
         # VIDEO mode needs strictly increasing milliseconds.
-        timestamp_ms = max(int(round(frame.t * 1000)), self._last_ms + 1)
+        timestamp_ms = max(round(frame.t * 1000), self._last_ms + 1)
         self._last_ms = timestamp_ms
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-        result = self._landmarker.detect_for_video(
-            mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), timestamp_ms
-        )
+        result = self._landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), timestamp_ms)
         if not result.pose_landmarks:
             return None
         height, width = frame.image.shape[:2]
@@ -68,8 +66,9 @@ class MediaPipePoseEstimator:
             world = np.array([[lm.x, lm.y, lm.z] for lm in result.pose_world_landmarks[0]], dtype=np.float64)
         if xy.shape[0] != NUM_LANDMARKS:
             return None
-        return Pose(t=frame.t, frame_index=frame.index, xy=xy, visibility=visibility,
-                    image_wh=(width, height), world=world)
+        return Pose(
+            t=frame.t, frame_index=frame.index, xy=xy, visibility=visibility, image_wh=(width, height), world=world
+        )
 
     def close(self) -> None:
         self._landmarker.close()

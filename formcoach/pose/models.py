@@ -49,8 +49,12 @@ def load_manifest(models_dir: Path = MODELS_DIR) -> dict[str, ModelInfo]:
         entries = tomllib.load(f).get("model", [])
     return {
         e["name"]: ModelInfo(
-            name=e["name"], file=e["file"], bundled=bool(e.get("bundled", False)),
-            sha256=e.get("sha256"), url=e.get("url"), license=e.get("license", ""),
+            name=e["name"],
+            file=e["file"],
+            bundled=bool(e.get("bundled", False)),
+            sha256=e.get("sha256"),
+            url=e.get("url"),
+            license=e.get("license", ""),
             provenance=e.get("provenance", ""),
         )
         for e in entries
@@ -71,7 +75,7 @@ def check_bundle_structure(path: Path) -> None:
             names = set(bundle.namelist())
     except zipfile.BadZipFile:
         raise FormcoachError(f"{path} is not a MediaPipe .task bundle (not a zip file)") from None
-    if not BUNDLE_MEMBERS <= names:
+    if not names >= BUNDLE_MEMBERS:
         raise FormcoachError(f"{path} is not a pose landmarker bundle (it lacks {sorted(BUNDLE_MEMBERS - names)})")
 
 

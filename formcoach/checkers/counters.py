@@ -1,0 +1,202 @@
+"""Hold timer, rep counter and cycle counter: pure state machines over (t, value)."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+from formcoach.exercises.schema import CycleSpec, HoldSpec, RepSpec
+
+
+class HoldTimer:
+    """Seconds held in good form.
+
+    Time in a form break shorter than the grace period still counts (a wobble is not a
+    failure); once a break outlasts grace, the time since it began is taken back and the
+    clock stops until form returns. Losing the pose stops the clock at once.
+    """
+
+    def __init__(self, spec: HoldSpec) -> None:
+        self.spec = spec
+        self.committed_s = 0.0
+        self.pending_s = 0.0  # time inside a break that is still within grace
+        self.break_since: float | None = None
+        self.running = False
+        self._last_t: float | None = None
+
+    @property
+    def held_s(self) -> float:
+        return self.committed_s + self.pending_s
+
+    def update(self, t: float, in_form: bool, visible: bool) -> str | None:
+        """Advance to ``t``; returns "start", "pause" or None when the state changed."""
+        dt = 0.0 if self._last_t is None else max(0.0, t - self._last_t)
+        self._last_t = t
+        if not visible:
+            self.pending_s = 0.0
+            self.break_since = None
+            return self._set_running(False)
+        if in_form:
+            if self.running or self.break_since is not None:
+                self.committed_s += self.pending_s + dt
+            self.pending_s = 0.0
+            self.break_since = None
+            return self._set_running(True)
+        if not self.running:
+            return None
+        if self.break_since is None:
+            self.break_since = t - dt
+        if t - self.break_since <= self.spec.grace_s:
+            self.pending_s += dt
+            return None
+        self.pending_s = 0.0
+        self.break_since = None
+        return self._set_running(False)
+
+    def _set_running(self, running: bool) -> str | None:
+        if running == self.running:
+            return None
+        self.running = running
+        return "start" if running else "pause"
+
+
+@dataclass(frozen=True)
+class Excursion:
+    """One trip away from the start position and back."""
+
+    start_t: float
+    end_t: float
+    peak_t: float
+    peak_value: float
+    reached_end: bool
+    end_held_s: float
+
+
+class RepCounter:
+    """Two-threshold hysteresis on one measurement; a rep counts on the way back.
+
+    Leaving the start band begins an excursion; passing ``end`` marks the end position
+    reached; coming back past ``start`` closes it. Hovering near either threshold cannot
+    add reps, because a rep needs both crossings in order. Nothing counts until the start
+    position has been seen (getting into position is not a rep). Short gaps in the
+    measurement (NaN) are bridged; a long gap abandons the excursion.
+    """
+
+    def __init__(self, spec: RepSpec, max_gap_s: float = 0.5) -> None:
+        self.spec = spec
+        self.max_gap_s = max_gap_s
+        self._excursion_start: float | None = None
+        self._peak_t = 0.0
+        self._peak = math.nan
+        self._end_since: float | None = None
+        self._end_held = 0.0
+        self._reached_end = False
+        self._last_seen: float | None = None
+        self._primed = False
+
+    @property
+    def moving(self) -> bool:
+        return self._excursion_start is not None
+
+    @property
+    def at_end(self) -> bool:
+        return self._end_since is not None
+
+    @property
+    def peak_t(self) -> float:
+        return self._peak_t
+
+    def reset(self) -> None:
+        self._excursion_start = None
+        self._peak = math.nan
+        self._end_since = None
+        self._end_held = 0.0
+        self._reached_end = False
+
+    def update(self, t: float, value: float) -> Excursion | None:
+        """Feed one sample; returns the excursion that just closed, if any."""
+        spec = self.spec
+        if not math.isfinite(value):
+            if self._last_seen is not None and t - self._last_seen > self.max_gap_s:
+                self.reset()
+                self._primed = False
+            return None
+        self._last_seen = t
+        if not self._primed:
+            self._primed = spec.past_start(value)
+            return None
+        if self._excursion_start is None:
+            if not spec.past_start(value):
+                self._excursion_start = t
+                self._peak, self._peak_t = value, t
+            return None
+        if spec.further(value, self._peak):
+            self._peak, self._peak_t = value, t
+        if spec.past_end(value):
+            self._reached_end = True
+            if self._end_since is None:
+                self._end_since = t
+            self._end_held = max(self._end_held, t - self._end_since)
+        else:
+            self._end_since = None
+        if not spec.past_start(value):
+            return None
+        excursion = Excursion(self._excursion_start, t, self._peak_t, self._peak, self._reached_end, self._end_held)
+        self.reset()
+        return excursion
+
+    def counts(self, excursion: Excursion) -> bool:
+        return (
+            excursion.reached_end
+            and excursion.end_t - excursion.start_t >= self.spec.min_rep_s
+            and excursion.end_held_s >= self.spec.hold_end_s
+        )
+
+    def meaningful(self, excursion: Excursion) -> bool:
+        """Went at least a third of the way to the end: a real (if partial) attempt."""
+        travel = abs(excursion.peak_value - self.spec.start)
+        return travel >= abs(self.spec.end - self.spec.start) / 3
+
+
+class CycleCounter:
+    """Counts full circles traced by a point (x, y), per direction.
+
+    The centre is the running mean over ``centre_window_s``; the angle around it is
+    unwrapped, and every full turn one way counts a circle that way. Samples too close
+    to the centre (``min_radius``) carry no direction and are skipped.
+    """
+
+    def __init__(self, spec: CycleSpec) -> None:
+        self.spec = spec
+        self._history: deque[tuple[float, float, float]] = deque()
+        self._angle: float | None = None
+        self._turn = 0.0  # radians accumulated since the last counted circle; + clockwise on screen
+        self.counts = {"clockwise": 0, "counterclockwise": 0}
+
+    def update(self, t: float, x: float, y: float) -> str | None:
+        """Feed one sample; returns the direction of a circle just completed, if any."""
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return None
+        self._history.append((t, x, y))
+        while self._history and t - self._history[0][0] > self.spec.centre_window_s:
+            self._history.popleft()
+        cx = sum(h[1] for h in self._history) / len(self._history)
+        cy = sum(h[2] for h in self._history) / len(self._history)
+        dx, dy = x - cx, y - cy
+        if math.hypot(dx, dy) < self.spec.min_radius:
+            return None
+        # Image y points down, so a positive atan2 step is clockwise as the user sees it.
+        angle = math.atan2(dy, dx)
+        if self._angle is None:
+            self._angle = angle
+            return None
+        step = (angle - self._angle + math.pi) % (2 * math.pi) - math.pi
+        self._angle = angle
+        self._turn += step
+        if abs(self._turn) < 2 * math.pi:
+            return None
+        direction = "clockwise" if self._turn > 0 else "counterclockwise"
+        self._turn -= math.copysign(2 * math.pi, self._turn)
+        self.counts[direction] += 1
+        return direction

@@ -1,0 +1,492 @@
+"""The exercise checker: measurements and time in, a ``CheckerUpdate`` with events out.
+
+Pure and deterministic: it never reads a clock or a camera, so a live run, a file run, a
+replay of recorded poses and a test with synthetic measurements behave identically.
+
+One ``SideChecker`` coaches one side (or a bilateral move): camera setup first, then reps,
+a hold or circles, sets with rest between them. ``ExerciseSession`` runs the sides in
+order with a spoken switch between them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from formcoach.checkers.counters import CycleCounter, HoldTimer, RepCounter
+from formcoach.checkers.rules import RuleTracker
+from formcoach.exercises.schema import BOTH, ExerciseDef, Kind, Phase, View
+from formcoach.types import (
+    CORRECTION,
+    COUNT,
+    ENCOURAGEMENT,
+    SAFETY,
+    CheckerUpdate,
+    Event,
+    EventKind,
+    Facing,
+    Metrics,
+    RuleResult,
+)
+
+NUMBER_WORDS = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+)
+PART_HINTS = {
+    "ankle": "Step back so I can see your feet.",
+    "heel": "Step back so I can see your feet.",
+    "foot_index": "Step back so I can see your feet.",
+    "knee": "Step back so I can see your legs.",
+    "hip": "Step back so I can see your whole body.",
+    "shoulder": "Move so I can see your shoulders.",
+    "nose": "Move so I can see your head.",
+    "elbow": "Move so I can see your arms.",
+    "wrist": "Move so I can see your hands.",
+}
+VIEW_HINTS = {
+    View.SIDE: "Turn side-on to the camera.",
+    View.FRONT: "Face the camera.",
+    View.LYING: "Lie down side-on to the camera.",
+}
+VIEW_FACINGS = {
+    View.SIDE: {Facing.LEFT, Facing.RIGHT},
+    View.FRONT: {Facing.CAMERA},
+    View.LYING: {Facing.LYING},
+}
+LOST_AFTER_S = 1.0  # a pose or part gone this long sends the user back to setup
+
+
+def say_number(n: int) -> str:
+    return NUMBER_WORDS[n].capitalize() if 0 <= n < len(NUMBER_WORDS) else str(n)
+
+
+def format_cue(text: str, exercise: ExerciseDef, side: str) -> str:
+    values = {
+        "side": "" if side == BOTH else side,
+        "min_s": f"{exercise.hold.min_s:g}" if exercise.hold else "",
+        "max_s": f"{exercise.hold.max_s:g}" if exercise.hold else "",
+        "target": str(exercise.reps.target if exercise.reps else exercise.cycles.target if exercise.cycles else ""),
+        "name": exercise.name,
+    }
+    try:
+        return " ".join(text.format(**values).split())
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+@dataclass
+class _Progress:
+    phase: str = "setup"
+    set_index: int = 1
+    reps: int = 0
+    events: list[Event] = field(default_factory=list)
+
+
+class SideChecker:
+    """Coaches one side of one exercise (``exercise`` already bound to that side)."""
+
+    def __init__(self, exercise: ExerciseDef, side: str) -> None:
+        self.exercise = exercise
+        self.side = side
+        self.trackers = [RuleTracker(rule, exercise.cues.cooldown_s, side) for rule in exercise.rules]
+        self.hold = HoldTimer(exercise.hold) if exercise.hold else None
+        self.reps = RepCounter(exercise.reps) if exercise.reps else None
+        self.cycles = CycleCounter(exercise.cycles) if exercise.cycles else None
+        self.state = _Progress()
+        self.finished = False
+        self._ready_since: float | None = None
+        self._last_hint = ""
+        self._lost_since: float | None = None
+        self._rest_until = 0.0
+        self._milestones_said: set[float] = set()
+        self._peak_metrics: Metrics | None = None
+        self.rep_log: list[dict[str, float | int | str]] = []
+
+    # -- setup -------------------------------------------------------------------------
+    def _setup_problem(self, metrics: Metrics) -> str:
+        """What keeps the session from starting, as the hint to say ('' when ready)."""
+        if not metrics.visible:
+            return "I can't see you. Step into the camera's view."
+        for part in self.exercise.setup.parts:
+            if part not in metrics.parts_in_frame:
+                return PART_HINTS[part]
+        expected = VIEW_FACINGS.get(self.exercise.view)
+        if expected and metrics.facing not in expected:
+            return VIEW_HINTS[self.exercise.view]
+        for condition in self.exercise.setup.conditions:
+            value = metrics.get(condition.metric)
+            if not (math.isfinite(value) and condition.minimum <= value <= condition.maximum):
+                return condition.hint
+        return ""
+
+    def _update_setup(self, metrics: Metrics, events: list[Event]) -> None:
+        problem = self._setup_problem(metrics)
+        ready = not problem
+        if problem and problem != self._last_hint:
+            events.append(Event(metrics.t, EventKind.SETUP_HINT, "setup", problem, SAFETY, self.side))
+        self._last_hint = problem
+        if not ready:
+            self._ready_since = None
+            return
+        if self._ready_since is None:
+            self._ready_since = metrics.t
+        if metrics.t - self._ready_since >= self.exercise.setup.settle_s:
+            self.state.phase = "active"
+            self._lost_since = None
+            start = format_cue(self.exercise.cues.start, self.exercise, self.side)
+            events.append(Event(metrics.t, EventKind.START, "start", f"Three, two, one. {start}", SAFETY, self.side))
+            events.extend(
+                Event(metrics.t, EventKind.ADVICE, f"advice{i}", text, ENCOURAGEMENT, self.side)
+                for i, text in enumerate(self.exercise.advice)
+            )
+
+    def _check_still_in_view(self, metrics: Metrics, events: list[Event]) -> bool:
+        """False once the person has been out of view long enough to go back to setup."""
+        missing = not metrics.visible or any(p not in metrics.parts_in_frame for p in self.exercise.setup.parts)
+        if not missing:
+            self._lost_since = None
+            return True
+        if self._lost_since is None:
+            self._lost_since = metrics.t
+        if metrics.t - self._lost_since < LOST_AFTER_S:
+            return True
+        events.append(Event(metrics.t, EventKind.POSE_LOST, "pose_lost", "", SAFETY, self.side))
+        self.state.phase = "setup"
+        self._ready_since = None
+        self._last_hint = ""
+        if self.reps:
+            self.reps.reset()
+        for tracker in self.trackers:
+            tracker.reset()
+        return False
+
+    # -- active ------------------------------------------------------------------------
+    def _rep_phase(self) -> Phase:
+        assert self.reps is not None
+        if self.reps.at_end:
+            return Phase.END
+        return Phase.MOVING if self.reps.moving else Phase.START
+
+    def _judge_continuous(self, metrics: Metrics, phase: Phase, events: list[Event]) -> list[RuleResult]:
+        results = []
+        for tracker in self.trackers:
+            rule = tracker.rule
+            # END-phase rules of a rep exercise are judged once per rep, at its extreme.
+            continuous = rule.applies_in(phase) and not (self.reps and rule.phases == (Phase.END,))
+            result, new = tracker.update(metrics.t, metrics.get(rule.metric), continuous)
+            results.append(result)
+            events.extend(new)
+        return results
+
+    def _judge_peak(self, t: float, events: list[Event]) -> bool:
+        """Judge END-phase rules on the rep's extreme frame; False if a blocking one failed."""
+        peak = self._peak_metrics
+        if peak is None:
+            return True
+        passed = True
+        for tracker in self.trackers:
+            rule = tracker.rule
+            if Phase.END not in rule.phases and Phase.ANY not in rule.phases:
+                continue
+            value = peak.get(rule.metric)
+            if rule.judge(value) is False:
+                events.append(tracker.fail_event(t, value))
+                passed = passed and not rule.blocking
+        return passed
+
+    def _update_reps(self, metrics: Metrics, events: list[Event]) -> None:
+        assert self.reps is not None and self.exercise.reps is not None
+        spec = self.exercise.reps
+        if metrics.t < self._rest_until:
+            self.state.phase = "rest"
+            return
+        if self.state.phase == "rest":
+            self.state.phase = "active"
+            events.append(
+                Event(
+                    metrics.t,
+                    EventKind.START,
+                    "set_start",
+                    f"Set {say_number(self.state.set_index).lower()}. Go.",
+                    COUNT,
+                    self.side,
+                )
+            )
+        value = metrics.get(spec.metric)
+        excursion = self.reps.update(metrics.t, value)
+        if self.reps.moving and self.reps.peak_t == metrics.t:
+            self._peak_metrics = metrics
+        if excursion is None:
+            return
+        form_ok = self._judge_peak(metrics.t, events)
+        front = self._peak_metrics.front_side if self._peak_metrics else ""
+        self._peak_metrics = None
+        if self.reps.counts(excursion) and form_ok:
+            self.state.reps += 1
+            self.rep_log.append(
+                {
+                    "start_s": round(excursion.start_t, 3),
+                    "end_s": round(excursion.end_t, 3),
+                    "peak_s": round(excursion.peak_t, 3),
+                    "peak": round(excursion.peak_value, 2),
+                    "side": self.side,
+                    "set": self.state.set_index,
+                    "leg": str(front),
+                }
+            )
+            events.append(
+                Event(
+                    metrics.t,
+                    EventKind.REP_DONE,
+                    "rep",
+                    say_number(self.state.reps),
+                    COUNT,
+                    self.side,
+                    {
+                        "rep": self.state.reps,
+                        "set": self.state.set_index,
+                        "start_s": excursion.start_t,
+                        "peak": excursion.peak_value,
+                    },
+                )
+            )
+            if self.state.reps >= spec.target:
+                self._finish_set(metrics.t, events)
+        elif self.reps.meaningful(excursion):
+            events.append(
+                Event(
+                    metrics.t,
+                    EventKind.REP_PARTIAL,
+                    "partial",
+                    "",
+                    CORRECTION,
+                    self.side,
+                    {"peak": excursion.peak_value},
+                )
+            )
+
+    def _finish_set(self, t: float, events: list[Event]) -> None:
+        spec = self.exercise.reps
+        assert spec is not None
+        events.append(
+            Event(
+                t,
+                EventKind.SET_DONE,
+                "set",
+                f"Set {self.state.set_index} done.",
+                COUNT,
+                self.side,
+                {"set": self.state.set_index, "reps": self.state.reps},
+            )
+        )
+        if self.state.set_index >= spec.sets:
+            self.finished = True
+            return
+        self.state.set_index += 1
+        self.state.reps = 0
+        self._rest_until = t + spec.rest_s
+        self.state.phase = "rest"
+        events.append(Event(t, EventKind.REST, "rest", f"Rest for {spec.rest_s:g} seconds.", COUNT, self.side))
+
+    def _update_hold(self, metrics: Metrics, results: list[RuleResult], events: list[Event]) -> None:
+        assert self.hold is not None and self.exercise.hold is not None
+        blocking = [tr for tr in self.trackers if tr.rule.blocking]
+        in_form = all(tr.rule.judge(metrics.get(tr.rule.metric)) for tr in blocking)
+        # Unknown values of a blocking rule mean the body part is not seen: not holding.
+        known = all(r.ok is not None for r, tr in zip(results, self.trackers, strict=True) if tr.rule.blocking)
+        change = self.hold.update(metrics.t, in_form, metrics.visible and known)
+        if change == "start":
+            events.append(
+                Event(
+                    metrics.t,
+                    EventKind.HOLD_START,
+                    "hold",
+                    "",
+                    COUNT,
+                    self.side,
+                    {"held_s": round(self.hold.held_s, 2)},
+                )
+            )
+        elif change == "pause":
+            events.append(
+                Event(
+                    metrics.t,
+                    EventKind.HOLD_PAUSE,
+                    "hold",
+                    "",
+                    COUNT,
+                    self.side,
+                    {"held_s": round(self.hold.held_s, 2)},
+                )
+            )
+        left = self.exercise.hold.min_s - self.hold.held_s
+        for milestone in self.exercise.hold.milestones_left_s:
+            if left <= milestone and milestone not in self._milestones_said and left > 0:
+                self._milestones_said.add(milestone)
+                events.append(
+                    Event(
+                        metrics.t,
+                        EventKind.HOLD_MILESTONE,
+                        f"left{milestone:g}",
+                        f"{say_number(int(milestone))} seconds left.",
+                        COUNT,
+                        self.side,
+                    )
+                )
+        if left <= 0:
+            self.finished = True
+            events.append(
+                Event(
+                    metrics.t,
+                    EventKind.HOLD_DONE,
+                    "hold_done",
+                    format_cue(self.exercise.cues.done, self.exercise, self.side),
+                    COUNT,
+                    self.side,
+                    {"held_s": round(self.hold.held_s, 2)},
+                )
+            )
+
+    def _update_cycles(self, metrics: Metrics, events: list[Event]) -> None:
+        assert self.cycles is not None and self.exercise.cycles is not None
+        spec = self.exercise.cycles
+        direction = self.cycles.update(metrics.t, metrics.get(spec.x), metrics.get(spec.y))
+        if direction is None:
+            return
+        n = self.cycles.counts[direction]
+        events.append(
+            Event(
+                metrics.t,
+                EventKind.CYCLE_DONE,
+                direction,
+                say_number(n),
+                COUNT,
+                self.side,
+                {"direction": direction, "count": n},
+            )
+        )
+        if all(self.cycles.counts[d] >= spec.target for d in spec.directions):
+            self.finished = True
+
+    def update(self, metrics: Metrics) -> tuple[str, list[RuleResult], list[Event]]:
+        events: list[Event] = []
+        results: list[RuleResult] = []
+        if self.finished:
+            return "done", results, events
+        if self.state.phase == "setup":
+            self._update_setup(metrics, events)
+            return self.state.phase, results, events
+        if not self._check_still_in_view(metrics, events):
+            return self.state.phase, results, events
+        if self.exercise.kind is Kind.REPS:
+            phase = self._rep_phase()
+            results = self._judge_continuous(metrics, phase, events)
+            self._update_reps(metrics, events)
+            label = self.state.phase if self.state.phase == "rest" else self._rep_phase().value
+        elif self.exercise.kind is Kind.HOLD:
+            results = self._judge_continuous(metrics, Phase.HOLD, events)
+            self._update_hold(metrics, results, events)
+            label = "hold" if self.hold and self.hold.running else "position"
+        else:
+            results = self._judge_continuous(metrics, Phase.ANY, events)
+            self._update_cycles(metrics, events)
+            label = "circles"
+        return ("done" if self.finished else label), results, events
+
+    @property
+    def held_s(self) -> float:
+        return self.hold.held_s if self.hold else 0.0
+
+
+class ExerciseSession:
+    """Runs an exercise over its sides, in order: setup → work → switch → … → done."""
+
+    def __init__(self, exercise: ExerciseDef, sides: tuple[str, ...] | None = None) -> None:
+        self.exercise = exercise
+        self.sides = sides or exercise.sides
+        self._side_index = 0
+        self.finished_sides: list[SideChecker] = []
+        self.current = self._checker_for(self.sides[0])
+        self.finished = False
+
+    def _checker_for(self, side: str) -> SideChecker:
+        return SideChecker(self.exercise.for_side(side), side)
+
+    def metric_names(self) -> tuple[str, ...]:
+        names: list[str] = []
+        for side in self.sides:
+            names.extend(self.exercise.for_side(side).metric_names())
+        return tuple(dict.fromkeys(names))
+
+    @property
+    def checkers(self) -> list[SideChecker]:
+        return [*self.finished_sides, *([] if self.finished else [self.current])]
+
+    def skip_side(self, t: float) -> list[Event]:
+        """Move on to the next side (or finish) now, as the user asked."""
+        self.current.finished = True
+        return self._advance(t)
+
+    def _advance(self, t: float) -> list[Event]:
+        self.finished_sides.append(self.current)
+        self._side_index += 1
+        if self._side_index < len(self.sides):
+            self.current = self._checker_for(self.sides[self._side_index])
+            side = self.sides[self._side_index]
+            text = f"{self.exercise.cues.side_switch} Now the {side} side." if side != BOTH else ""
+            return [Event(t, EventKind.SIDE_SWITCH, "side_switch", text, SAFETY, side)]
+        self.finished = True
+        return [Event(t, EventKind.EXERCISE_DONE, "exercise_done", "", COUNT, self.sides[-1])]
+
+    def update(self, metrics: Metrics) -> CheckerUpdate:
+        checker = self.current
+        if self.finished:
+            return CheckerUpdate(
+                metrics.t,
+                metrics.frame_index,
+                self.exercise.id,
+                checker.side,
+                "done",
+                checker.state.reps,
+                checker.state.set_index,
+                checker.held_s,
+                (),
+                (),
+                True,
+            )
+        phase, results, events = checker.update(metrics)
+        if checker.finished:
+            events.extend(self._advance(metrics.t))
+        return CheckerUpdate(
+            t=metrics.t,
+            frame_index=metrics.frame_index,
+            exercise=self.exercise.id,
+            side=checker.side,
+            phase=phase,
+            rep_count=checker.state.reps,
+            set_index=checker.state.set_index,
+            hold_s=checker.held_s,
+            rule_results=tuple(results),
+            events=tuple(events),
+            finished=self.finished,
+        )

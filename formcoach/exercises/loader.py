@@ -1,0 +1,359 @@
+"""Parse and validate exercise files. Every error names the file, the key and what is wrong."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from formcoach.errors import FormcoachError
+from formcoach.exercises.schema import (
+    BOTH,
+    Condition,
+    Cues,
+    CycleSpec,
+    ExerciseDef,
+    HoldSpec,
+    Kind,
+    Phase,
+    RepSpec,
+    Rule,
+    Setup,
+    View,
+    bind_side,
+)
+from formcoach.measurements import BODY_PARTS, MEASUREMENTS
+
+EXERCISES_DIR = Path(__file__).resolve().parents[2] / "exercises"
+SCHEMA_VERSION = 1
+SIDE_CHOICES = ("left", "right", BOTH)
+T = TypeVar("T")
+
+
+class ExerciseFileError(FormcoachError):
+    def __init__(self, path: Path, key: str, problem: str) -> None:
+        super().__init__(f"{path}: {key}: {problem}" if key else f"{path}: {problem}")
+
+
+class _Table:
+    """A TOML table that remembers which keys were read, so leftovers can be rejected."""
+
+    def __init__(self, path: Path, data: dict[str, Any], prefix: str = "") -> None:
+        self.path, self.data, self.prefix = path, data, prefix
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def error(self, name: str, problem: str) -> ExerciseFileError:
+        return ExerciseFileError(self.path, self.key(name), problem)
+
+    def get(self, name: str, kind: type[T] | tuple[type, ...], default: Any = ...) -> Any:
+        self.used.add(name)
+        if name not in self.data:
+            if default is ...:
+                raise self.error(name, "is required")
+            return default
+        value = self.data[name]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        # TOML integers are fine where a number is asked for; booleans are not numbers.
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            wanted = " or ".join(k.__name__ for k in kinds)
+            raise self.error(name, f"must be {wanted}, got {type(value).__name__} {value!r}")
+        return value
+
+    def number(self, name: str, default: Any = ..., positive: bool = False) -> float:
+        value: float = self.get(name, float, default)
+        if value is not None and value is not default and not math.isfinite(value):
+            raise self.error(name, "must be a finite number")
+        if positive and value is not None and value <= 0:
+            raise self.error(name, f"must be > 0, got {value}")
+        return value
+
+    def strings(self, name: str, default: Any = ...) -> tuple[str, ...]:
+        value = self.get(name, (list, str), default)
+        items = [value] if isinstance(value, str) else list(value)
+        if not all(isinstance(v, str) for v in items):
+            raise self.error(name, "must be a list of strings")
+        return tuple(items)
+
+    def sub(self, name: str, required: bool = False) -> _Table | None:
+        value = self.get(name, dict, ... if required else None)
+        return None if value is None else _Table(self.path, value, f"{self.key(name)}.")
+
+    def subs(self, name: str) -> list[_Table]:
+        value = self.get(name, list, [])
+        if not all(isinstance(v, dict) for v in value):
+            raise self.error(name, "must be an array of tables ([[...]])")
+        return [_Table(self.path, v, f"{self.key(name)}[{i}].") for i, v in enumerate(value)]
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise self.error(unknown[0], "unknown key (check the spelling; see `formcoach exercises --help`)")
+
+    def choice(self, name: str, choices: Iterable[str], default: Any = ...) -> str:
+        value: str = self.get(name, str, default)
+        options = tuple(choices)
+        if value not in options:
+            raise self.error(name, f"must be one of {', '.join(options)}; got {value!r}")
+        return value
+
+
+def _check_metric(table: _Table, key: str, metric: str, sides: tuple[str, ...]) -> None:
+    for side in sides:
+        bound = bind_side(metric, side)
+        if "{" in bound:
+            raise table.error(key, f'{metric!r} uses {{side}} but the exercise is bilateral (sides = ["both"])')
+        if bound not in MEASUREMENTS:
+            raise table.error(key, f"unknown measurement {bound!r} (`formcoach measurements` lists them)")
+
+
+def _band(table: _Table) -> tuple[float, float, float | None]:
+    """``target`` ± ``tolerance`` and/or ``min``/``max``: the good band and the ideal."""
+    target = table.number("target", None)
+    tolerance = table.number("tolerance", None, positive=True)
+    minimum = table.number("min", None)
+    maximum = table.number("max", None)
+    if tolerance is not None and target is None:
+        raise table.error("tolerance", "needs a target")
+    low = minimum if minimum is not None else (target - tolerance if target is not None and tolerance else -math.inf)
+    high = maximum if maximum is not None else (target + tolerance if target is not None and tolerance else math.inf)
+    if low == -math.inf and high == math.inf:
+        raise table.error("target", "a rule needs target + tolerance, min, or max")
+    if low >= high:
+        raise table.error("min", f"the band is empty: min {low} is not below max {high}")
+    if target is not None and not low <= target <= high:
+        raise table.error("target", f"{target} lies outside its own range [{low}, {high}]")
+    return low, high, target
+
+
+def _rule(table: _Table, kind: Kind, sides: tuple[str, ...]) -> Rule:
+    rule_id = table.get("id", str)
+    metric = table.get("metric", str)
+    _check_metric(table, "metric", metric, sides)
+    low, high, target = _band(table)
+    default_phases = ["hold"] if kind is Kind.HOLD else ["any"]
+    phase_names = table.strings("phases", default_phases)
+    phases = []
+    for name in phase_names:
+        if name not in Phase.__members__.values():
+            raise table.error("phases", f"unknown phase {name!r}; use {', '.join(p.value for p in Phase)}")
+        phases.append(Phase(name))
+    cue_below = table.get("cue_below", str, "")
+    cue_above = table.get("cue_above", str, "")
+    if low > -math.inf and not cue_below:
+        raise table.error("cue_below", f"missing: what to say when {metric} is below {low:g}")
+    if high < math.inf and not cue_above:
+        raise table.error("cue_above", f"missing: what to say when {metric} is above {high:g}")
+    grace = table.number("grace_s", 0.5)
+    if grace < 0:
+        raise table.error("grace_s", "must be >= 0")
+    rule = Rule(
+        id=rule_id,
+        metric=metric,
+        phases=tuple(phases),
+        minimum=low,
+        maximum=high,
+        target=target,
+        blocking=table.get("blocking", bool, kind is Kind.HOLD),
+        grace_s=grace,
+        cue_below=cue_below,
+        cue_above=cue_above,
+    )
+    table.done()
+    return rule
+
+
+def _reps(table: _Table, sides: tuple[str, ...]) -> RepSpec:
+    metric = table.get("metric", str)
+    _check_metric(table, "metric", metric, sides)
+    direction = table.choice("direction", ("increase", "decrease"))
+    start, end = table.number("start"), table.number("end")
+    increasing = direction == "increase"
+    if (end <= start) if increasing else (end >= start):
+        raise table.error(
+            "end",
+            f"the end threshold {end:g} must lie beyond start {start:g} in the direction of the movement ({direction})",
+        )
+    unit = MEASUREMENTS[bind_side(metric, sides[0])].unit
+    min_gap = 5.0 if unit == "deg" else 0.05
+    if abs(end - start) < min_gap:
+        raise table.error(
+            "end",
+            f"start {start:g} and end {end:g} are closer than {min_gap:g}: hovering between them would count reps",
+        )
+    spec = RepSpec(
+        metric=metric,
+        increasing=increasing,
+        start=start,
+        end=end,
+        target=int(table.number("target", positive=True)),
+        sets=int(table.number("sets", 1, positive=True)),
+        rest_s=table.number("rest_s", 30.0),
+        min_rep_s=table.number("min_rep_s", 0.6),
+        hold_end_s=table.number("hold_end_s", 0.0),
+    )
+    table.done()
+    return spec
+
+
+def _hold(table: _Table) -> HoldSpec:
+    min_s = table.number("min_s", positive=True)
+    max_s = table.number("max_s", min_s)
+    if max_s < min_s:
+        raise table.error("max_s", f"{max_s:g} is below min_s {min_s:g}")
+    spec = HoldSpec(
+        min_s=min_s,
+        max_s=max_s,
+        grace_s=table.number("grace_s", 2.0),
+        milestones_left_s=tuple(float(m) for m in table.get("milestones_left_s", list, [10])),
+    )
+    if any(m <= 0 or m >= min_s for m in spec.milestones_left_s):
+        raise table.error("milestones_left_s", f"each must be between 0 and min_s ({min_s:g})")
+    table.done()
+    return spec
+
+
+def _cycles(table: _Table, sides: tuple[str, ...]) -> CycleSpec:
+    x, y = table.get("x", str), table.get("y", str)
+    _check_metric(table, "x", x, sides)
+    _check_metric(table, "y", y, sides)
+    directions = table.strings("directions", ("clockwise", "counterclockwise"))
+    for d in directions:
+        if d not in ("clockwise", "counterclockwise"):
+            raise table.error("directions", f"unknown direction {d!r}")
+    spec = CycleSpec(
+        x=x,
+        y=y,
+        target=int(table.number("target", positive=True)),
+        directions=directions,
+        min_radius=table.number("min_radius", 0.02, positive=True),
+        centre_window_s=table.number("centre_window_s", 3.0, positive=True),
+    )
+    table.done()
+    return spec
+
+
+def _setup(table: _Table | None, sides: tuple[str, ...]) -> Setup:
+    if table is None:
+        return Setup()
+    parts = table.strings("parts", Setup().parts)
+    for part in parts:
+        if part not in BODY_PARTS:
+            raise table.error("parts", f"unknown body part {part!r}; use {', '.join(BODY_PARTS)}")
+    conditions = []
+    for cond in table.subs("require"):
+        metric = cond.get("metric", str)
+        _check_metric(cond, "metric", metric, sides)
+        low = cond.number("min", -math.inf)
+        high = cond.number("max", math.inf)
+        if low >= high:
+            raise cond.error("min", f"min {low:g} is not below max {high:g}")
+        conditions.append(Condition(metric=metric, hint=cond.get("hint", str), minimum=low, maximum=high))
+        cond.done()
+    setup = Setup(parts=parts, conditions=tuple(conditions), settle_s=table.number("settle_s", Setup().settle_s))
+    table.done()
+    return setup
+
+
+def parse_exercise(path: Path) -> ExerciseDef:
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as error:
+        raise ExerciseFileError(path, "", f"not valid TOML: {error}") from None
+    except OSError as error:
+        raise ExerciseFileError(path, "", f"cannot read: {error.strerror}") from None
+    top = _Table(path, data)
+    version = top.get("schema_version", int)
+    if version != SCHEMA_VERSION:
+        raise top.error("schema_version", f"this formcoach reads version {SCHEMA_VERSION}, not {version}")
+    exercise_id = top.get("id", str)
+    if exercise_id != path.stem:
+        raise top.error("id", f"{exercise_id!r} must match the file name {path.stem!r}")
+    kind = Kind(top.choice("kind", [k.value for k in Kind]))
+    sides = top.strings("sides", (BOTH,))
+    for side in sides:
+        if side not in SIDE_CHOICES:
+            raise top.error("sides", f"unknown side {side!r}; use left, right or both")
+    if BOTH in sides and len(sides) > 1:
+        raise top.error("sides", '"both" means a bilateral move and stands alone')
+    sources = top.strings("source")
+    if not sources:
+        raise top.error("source", "cite at least one source file")
+
+    hold_table, reps_table, cycles_table = top.sub("hold"), top.sub("reps"), top.sub("cycles")
+    section = {Kind.HOLD: (hold_table, "hold"), Kind.REPS: (reps_table, "reps"), Kind.CYCLES: (cycles_table, "cycles")}
+    needed, needed_name = section[kind]
+    if needed is None:
+        raise top.error(needed_name, f"a {kind.value} exercise needs a [{needed_name}] table")
+    for other_kind, (table, name) in section.items():
+        if other_kind is not kind and table is not None:
+            raise top.error(name, f"a {kind.value} exercise has no [{name}] table")
+
+    rules = tuple(_rule(t, kind, sides) for t in top.subs("rules"))
+    seen: set[str] = set()
+    for i, rule in enumerate(rules):
+        if rule.id in seen:
+            raise top.error(f"rules[{i}].id", f"duplicate rule id {rule.id!r}")
+        seen.add(rule.id)
+    if kind is Kind.REPS:
+        for i, rule in enumerate(rules):
+            if Phase.HOLD in rule.phases:
+                raise top.error(f"rules[{i}].phases", '"hold" is for hold exercises; use start, moving, end or any')
+
+    cues_table = top.sub("cues", required=True)
+    assert cues_table is not None
+    cues = Cues(
+        start=cues_table.get("start", str),
+        done=cues_table.get("done", str),
+        cooldown_s=cues_table.number("cooldown_s", 6.0),
+        side_switch=cues_table.get("side_switch", str, "Switch sides."),
+        encouragement=cues_table.strings("encouragement", ()),
+    )
+    cues_table.done()
+
+    exercise = ExerciseDef(
+        id=exercise_id,
+        name=top.get("name", str),
+        sources=sources,
+        kind=kind,
+        view=View(top.choice("view", [v.value for v in View])),
+        placement=top.get("placement", str),
+        sides=sides,
+        rules=rules,
+        cues=cues,
+        setup=_setup(top.sub("setup"), sides),
+        hold=_hold(hold_table) if kind is Kind.HOLD and hold_table else None,
+        reps=_reps(reps_table, sides) if kind is Kind.REPS and reps_table else None,
+        cycles=_cycles(cycles_table, sides) if kind is Kind.CYCLES and cycles_table else None,
+        advice=top.strings("advice", ()),
+        description=top.get("description", str, ""),
+        path=str(path),
+    )
+    top.done()
+    return exercise
+
+
+def load_library(directory: Path = EXERCISES_DIR) -> dict[str, ExerciseDef]:
+    """Every exercise in ``directory``, by id. Any bad file stops the load with its error."""
+    if not directory.is_dir():
+        raise FormcoachError(f"exercise folder not found: {directory}")
+    library: dict[str, ExerciseDef] = {}
+    for path in sorted(directory.glob("*.toml")):
+        exercise = parse_exercise(path)
+        library[exercise.id] = exercise
+    return library
+
+
+def find_exercise(exercise_id: str, directory: Path = EXERCISES_DIR) -> ExerciseDef:
+    path = directory / f"{exercise_id}.toml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in directory.glob("*.toml")))
+        raise FormcoachError(f"unknown exercise {exercise_id!r}; known: {known}")
+    return parse_exercise(path)

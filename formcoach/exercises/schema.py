@@ -1,0 +1,183 @@
+"""Typed, frozen exercise definitions, as parsed from ``exercises/*.toml``.
+
+A physiotherapist edits the TOML; the loader (``loader.py``) turns it into these objects
+once, rejecting anything it does not understand. ``{side}``/``{other}`` in metric names are
+bound to a concrete leg by ``ExerciseDef.for_side``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    HOLD = "hold"
+    REPS = "reps"
+    CYCLES = "cycles"
+
+
+class View(StrEnum):
+    SIDE = "side"  # standing or kneeling, side-on
+    FRONT = "front"  # facing the camera
+    LYING = "lying"  # lying down, camera side-on to the body
+    ANY = "any"
+
+
+class Phase(StrEnum):
+    START = "start"  # reps: in the start position
+    MOVING = "moving"  # reps: between start and end
+    END = "end"  # reps: judged once per repetition, at its most extreme frame
+    HOLD = "hold"  # holds: the whole time
+    ANY = "any"
+
+
+OTHER_SIDE = {"left": "right", "right": "left"}
+BOTH = "both"
+
+
+def bind_side(text: str, side: str) -> str:
+    """Replace ``{side}``/``{other}`` with a concrete leg (no-op for bilateral moves)."""
+    if side == BOTH:
+        return text
+    return text.replace("{side}", side).replace("{other}", OTHER_SIDE[side])
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    metric: str
+    phases: tuple[Phase, ...]
+    minimum: float = -math.inf  # lower edge of the good band
+    maximum: float = math.inf  # upper edge of the good band
+    target: float | None = None  # the ideal, for drawing (within the band)
+    blocking: bool = False  # holds: the clock runs only while it passes; reps: a failing rep is not counted
+    grace_s: float = 0.5  # a fault shorter than this raises nothing
+    cue_below: str = ""
+    cue_above: str = ""
+
+    def judge(self, value: float) -> bool | None:
+        """True in the band, False out of it, None when the value is unknown."""
+        if not math.isfinite(value):
+            return None
+        return self.minimum <= value <= self.maximum
+
+    def cue_for(self, value: float) -> tuple[str, str]:
+        """(direction, cue) for a failing value."""
+        return ("below", self.cue_below) if value < self.minimum else ("above", self.cue_above)
+
+    def applies_in(self, phase: Phase) -> bool:
+        return Phase.ANY in self.phases or phase in self.phases
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A setup requirement: ``metric`` within [minimum, maximum] or ``hint`` is said."""
+
+    metric: str
+    hint: str
+    minimum: float = -math.inf
+    maximum: float = math.inf
+
+
+@dataclass(frozen=True)
+class Setup:
+    parts: tuple[str, ...] = ("shoulder", "hip", "knee", "ankle")  # must be in frame
+    conditions: tuple[Condition, ...] = ()
+    settle_s: float = 0.3  # how long everything must hold before counting starts
+
+
+@dataclass(frozen=True)
+class HoldSpec:
+    min_s: float
+    max_s: float
+    grace_s: float = 2.0
+    milestones_left_s: tuple[float, ...] = (10.0,)
+
+
+@dataclass(frozen=True)
+class RepSpec:
+    metric: str
+    increasing: bool  # whether the metric grows from the start to the end position
+    start: float  # back past this: the rep is over (counted)
+    end: float  # past this: the end position is reached
+    target: int
+    sets: int = 1
+    rest_s: float = 30.0
+    min_rep_s: float = 0.6
+    hold_end_s: float = 0.0  # required stay at the end position
+
+    def past_end(self, value: float) -> bool:
+        return value >= self.end if self.increasing else value <= self.end
+
+    def past_start(self, value: float) -> bool:
+        """Back in the start position (or never left it)."""
+        return value <= self.start if self.increasing else value >= self.start
+
+    def further(self, a: float, b: float) -> bool:
+        """Whether ``a`` is further toward the end position than ``b``."""
+        return a > b if self.increasing else a < b
+
+
+@dataclass(frozen=True)
+class CycleSpec:
+    x: str
+    y: str
+    target: int  # per direction
+    directions: tuple[str, ...] = ("clockwise", "counterclockwise")
+    min_radius: float = 0.02
+    centre_window_s: float = 3.0
+
+
+@dataclass(frozen=True)
+class Cues:
+    start: str
+    done: str
+    cooldown_s: float = 6.0
+    side_switch: str = "Switch sides."
+    encouragement: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExerciseDef:
+    id: str
+    name: str
+    sources: tuple[str, ...]
+    kind: Kind
+    view: View
+    placement: str
+    sides: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    cues: Cues
+    setup: Setup = field(default_factory=Setup)
+    hold: HoldSpec | None = None
+    reps: RepSpec | None = None
+    cycles: CycleSpec | None = None
+    advice: tuple[str, ...] = ()
+    description: str = ""
+    path: str = ""
+
+    def for_side(self, side: str) -> ExerciseDef:
+        """This exercise with ``{side}``/``{other}`` bound to ``side`` in every metric."""
+        rules = tuple(replace(r, metric=bind_side(r.metric, side)) for r in self.rules)
+        setup = replace(
+            self.setup,
+            conditions=tuple(replace(c, metric=bind_side(c.metric, side)) for c in self.setup.conditions),
+        )
+        reps = replace(self.reps, metric=bind_side(self.reps.metric, side)) if self.reps else None
+        cycles = (
+            replace(self.cycles, x=bind_side(self.cycles.x, side), y=bind_side(self.cycles.y, side))
+            if self.cycles
+            else None
+        )
+        return replace(self, rules=rules, setup=setup, reps=reps, cycles=cycles)
+
+    def metric_names(self) -> tuple[str, ...]:
+        """Every measurement this (side-bound) exercise reads, in a stable order."""
+        names = [r.metric for r in self.rules] + [c.metric for c in self.setup.conditions]
+        if self.reps:
+            names.insert(0, self.reps.metric)
+        if self.cycles:
+            names[:0] = [self.cycles.x, self.cycles.y]
+        return tuple(dict.fromkeys(names))
