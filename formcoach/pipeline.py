@@ -98,7 +98,9 @@ def run(
             return
 
 
-def replay(poses: Iterable[tuple[float, int, Pose | None]], analyzer: Analyzer, sinks: Iterable[Sink] = ()) -> Iterator[Step]:
+def replay(
+    poses: Iterable[tuple[float, int, Pose | None]], analyzer: Analyzer, sinks: Iterable[Sink] = ()
+) -> Iterator[Step]:
     """Re-run smoothing → checker on recorded poses: no model, no camera."""
     sinks = list(sinks)
     for t, frame_index, raw in poses:

@@ -107,6 +107,12 @@ class RepCounter:
     def peak_t(self) -> float:
         return self._peak_t
 
+    def forget_before(self, t: float) -> None:
+        """Drop an excursion that began before ``t`` (e.g. while getting into position)."""
+        if self._excursion_start is not None and self._excursion_start < t:
+            self.reset()
+            self._primed = False
+
     def reset(self) -> None:
         self._excursion_start = None
         self._peak = math.nan

@@ -151,6 +151,10 @@ class SideChecker:
         if self._ready_since is None:
             self._ready_since = metrics.t
         if metrics.t - self._ready_since >= self.exercise.setup.settle_s:
+            # Setup counts as confirmed from when it began to hold: a rep the user started
+            # during the settle time is theirs; one begun before it was getting into position.
+            if self.reps:
+                self.reps.forget_before(self._ready_since)
             self.state.phase = "active"
             self._lost_since = None
             start = format_cue(self.exercise.cues.start, self.exercise, self.side)
@@ -394,6 +398,9 @@ class SideChecker:
         if self.finished:
             return "done", results, events
         if self.state.phase == "setup":
+            if self.reps and self.exercise.reps:
+                # Keep the counter primed through setup; nothing it closes now is counted.
+                self.reps.update(metrics.t, metrics.get(self.exercise.reps.metric))
             self._update_setup(metrics, events)
             return self.state.phase, results, events
         if not self._check_still_in_view(metrics, events):
