@@ -43,10 +43,11 @@ class Body:
         self.dims = points.shape[1]
 
     def p(self, landmark: Landmark) -> FloatArray:
-        return self.points[landmark]
+        point: FloatArray = self.points[landmark]
+        return point
 
     def s(self, side: str, part: str) -> FloatArray:
-        return self.points[sided(side, part)]
+        return self.p(sided(side, part))
 
     @cached_property
     def mid_hip(self) -> FloatArray:
@@ -201,7 +202,10 @@ def _back_knee_clearance(b: Body) -> float:
     front, back = b.front_side, b.back_side
     if front is None or back is None:
         return NAN
-    floor = np.nanmax([b.s(front, "heel")[1], b.s(front, "foot_index")[1], b.s(front, "ankle")[1]])
+    foot = [b.s(front, part)[1] for part in ("heel", "foot_index", "ankle")]
+    if not np.isfinite(foot).any():
+        return NAN
+    floor = np.nanmax(foot)
     shin = g.distance(b.s(back, "knee"), b.s(back, "ankle"))
     if not shin > 0:
         return NAN

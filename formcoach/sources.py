@@ -4,13 +4,17 @@ source reads the wall clock."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
-import cv2
+# FFmpeg's own console chatter ("moov atom not found") would sit beside our one-line errors.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+import cv2  # noqa: E402
 
 from formcoach.errors import FormcoachError
 from formcoach.types import Frame, ImageArray
@@ -43,7 +47,7 @@ class VideoFileSource:
         if not ok or first is None:
             self._capture.release()
             raise FormcoachError(f"cannot read {path} as a video (not a video, or an unsupported codec)")
-        self._first: ImageArray | None = first
+        self._first: ImageArray | None = cast(ImageArray, first)
         fps = self._capture.get(cv2.CAP_PROP_FPS)
         self.fps = fps if fps and fps > 0 else 30.0
         self.size = (first.shape[1], first.shape[0])
@@ -58,9 +62,10 @@ class VideoFileSource:
             if self._first is not None:
                 image, self._first = self._first, None
             else:
-                ok, image = self._capture.read()
+                ok, read = self._capture.read()
                 if not ok:
                     break
+                image = cast(ImageArray, read)
             yield Frame(index, index / self.fps, image)
             index += 1
         # A file whose tail is missing opens fine and simply stops: say so rather than
@@ -102,7 +107,7 @@ class CameraSource:
         self.frame_count = None
         self.name = f"camera {index}"
         self._start = time.monotonic()
-        self._newest: Frame | None = Frame(0, 0.0, first)
+        self._newest: Frame | None = Frame(0, 0.0, cast(ImageArray, first))
         self._index = 0
         self._ready = threading.Condition()
         self._stopped = False
@@ -116,7 +121,7 @@ class CameraSource:
                 break
             with self._ready:
                 self._index += 1
-                self._newest = Frame(self._index, time.monotonic() - self._start, image)
+                self._newest = Frame(self._index, time.monotonic() - self._start, cast(ImageArray, image))
                 self._ready.notify()
         with self._ready:
             self._stopped = True

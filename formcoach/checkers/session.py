@@ -120,7 +120,6 @@ class SideChecker:
         self._rest_until = 0.0
         self._milestones_said: set[float] = set()
         self._peak_metrics: Metrics | None = None
-        self.rep_log: list[dict[str, float | int | str]] = []
 
     # -- setup -------------------------------------------------------------------------
     def _setup_problem(self, metrics: Metrics) -> str:
@@ -247,17 +246,6 @@ class SideChecker:
         self._peak_metrics = None
         if self.reps.counts(excursion) and form_ok:
             self.state.reps += 1
-            self.rep_log.append(
-                {
-                    "start_s": round(excursion.start_t, 3),
-                    "end_s": round(excursion.end_t, 3),
-                    "peak_s": round(excursion.peak_t, 3),
-                    "peak": round(excursion.peak_value, 2),
-                    "side": self.side,
-                    "set": self.state.set_index,
-                    "leg": str(front),
-                }
-            )
             events.append(
                 Event(
                     metrics.t,
@@ -271,6 +259,7 @@ class SideChecker:
                         "set": self.state.set_index,
                         "start_s": excursion.start_t,
                         "peak": excursion.peak_value,
+                        "leg": front,
                     },
                 )
             )

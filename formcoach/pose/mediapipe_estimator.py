@@ -8,6 +8,9 @@ from the frames.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -23,6 +26,25 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import mediapipe as mp
 from mediapipe.tasks.python import BaseOptions, vision
+
+
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Hide the C++ start-up chatter (TFLite delegate, glog notices) that MediaPipe prints
+    on its own file descriptor while it builds the graph and runs the first frames."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+WARM_UP_FRAMES = 5  # the graph logs its notices on the first frames
 
 
 class MediaPipePoseEstimator:
@@ -44,10 +66,12 @@ class MediaPipePoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
         )
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+            with _native_stderr_silenced():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as error:
             raise FormcoachError(f"cannot load pose model {model_path}: {error}") from None
         self._last_ms = -1
+        self._frames_seen = 0
 
     def estimate(self, frame: Frame) -> Pose | None:
         # VIDEO mode needs strictly increasing milliseconds.

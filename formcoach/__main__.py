@@ -1,0 +1,5 @@
+"""`python -m formcoach` runs the CLI."""
+
+from formcoach.cli import main
+
+main()

@@ -1,0 +1,319 @@
+"""The `formcoach` command. The only module that talks to the terminal."""
+
+from __future__ import annotations
+
+import csv
+import platform
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from formcoach import __version__
+from formcoach.errors import FormcoachError
+from formcoach.exercises.loader import EXERCISES_DIR, find_exercise, load_library, parse_exercise
+from formcoach.exercises.schema import BOTH
+from formcoach.measurements import MEASUREMENTS, measure
+from formcoach.pose.models import MODELS_DIR, download_model, load_manifest, resolve_model, sha256_of
+from formcoach.smoothing import PoseSmoother
+from formcoach.sources import VideoFileSource, list_cameras
+
+if TYPE_CHECKING:
+    from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
+
+console = Console()
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    help=(
+        "formcoach watches you exercise through a camera, counts reps, times holds and "
+        "speaks corrections.\n\nStart with `formcoach exercises list`, then "
+        "`formcoach coach EXERCISE` (camera) or `formcoach coach EXERCISE --source clip.mp4`."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(
+    help="List the pose models, or download the optional lite/heavy ones.", invoke_without_command=True
+)
+exercises_app = typer.Typer(help="The exercise library: list, show, validate files.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+app.add_typer(exercises_app, name="exercises")
+
+ModelOption = Annotated[
+    str,
+    typer.Option("--model", help="Pose model: full (bundled), lite, heavy (after `models download`), or a .task file."),
+]
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Progress]:
+    """A progress bar on a terminal; silent when output is piped or in CI logs."""
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=not err_console.is_terminal,
+        transient=True,
+    )
+    with progress:
+        progress.add_task(description, total=total)
+        yield progress
+
+
+def _estimator(model_path: Path) -> MediaPipePoseEstimator:
+    # Imported here so that commands that need no model start fast and work without one.
+    from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
+
+    return MediaPipePoseEstimator(model_path)
+
+
+@app.command()
+def angles(
+    source: Annotated[Path, typer.Option("--source", help="Video file to measure.")],
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="Write one row per frame here (default: stdout).")
+    ] = None,
+    names: Annotated[
+        str | None,
+        typer.Option(
+            "--measure", help="Comma-separated measurement names (default: all; see `formcoach measurements`)."
+        ),
+    ] = None,
+    model: ModelOption = "full",
+) -> None:
+    """Measure every frame of a clip: one CSV row per frame with each measurement in degrees or ratios.
+
+    NaN means the landmarks for that measurement were not visible enough.
+    """
+    wanted = tuple(n.strip() for n in names.split(",")) if names else tuple(MEASUREMENTS)
+    unknown = [n for n in wanted if n not in MEASUREMENTS]
+    if unknown:
+        raise FormcoachError(f"unknown measurement {unknown[0]!r}; `formcoach measurements` lists them")
+    model_path = resolve_model(model)
+    with VideoFileSource(source) as video, _estimator(model_path) as estimator:
+        out = csv_out.open("w", newline="") if csv_out else sys.stdout
+        try:
+            writer = csv.writer(out)
+            writer.writerow(["frame", "t", "detected", "facing", *wanted])
+            smoother = PoseSmoother()
+            detected = 0
+            with progress_bar(f"Measuring {video.name}", video.frame_count) as progress:
+                for frame in video:
+                    pose = smoother(estimator.estimate(frame), frame.t)
+                    metrics = measure(pose, wanted, frame.t, frame.index)
+                    detected += pose is not None
+                    row = [frame.index, f"{frame.t:.4f}", int(pose is not None), metrics.facing.value]
+                    writer.writerow(row + [f"{metrics.values[n]:.2f}" for n in wanted])
+                    progress.advance(progress.task_ids[0])
+                    total = frame.index + 1
+        finally:
+            if csv_out:
+                out.close()
+    if csv_out:
+        console.print(f"{total} frames, person found in {detected} ({100 * detected / max(1, total):.0f}%) → {csv_out}")
+
+
+def measurements_markdown() -> str:
+    """The README's measurement table, generated from the registry so the two never drift."""
+    lines = ["| measurement | unit | convention |", "|---|---|---|"]
+    lines += [
+        f"| `{name}` | {m.unit} | {m.description} |" for name, m in MEASUREMENTS.items() if not name.endswith("_3d")
+    ]
+    return "\n".join(lines)
+
+
+@app.command("measurements")
+def list_measurements(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the README's Markdown table.")] = False,
+) -> None:
+    """Every measurement an exercise rule can use, with its convention.
+
+    Each also exists as `<name>_3d` from MediaPipe's world landmarks (view-independent joint
+    angles) unless noted.
+    """
+    if markdown:
+        print(measurements_markdown())
+        return
+    table = Table("name", "unit", "convention")
+    for name, m in MEASUREMENTS.items():
+        table.add_row(name, m.unit, m.description)
+    console.print(table)
+
+
+@models_app.callback()
+def models_list(ctx: typer.Context) -> None:
+    """List the pose models: name, file, status (verified / missing / not downloaded)."""
+    if ctx.invoked_subcommand:
+        return
+    table = Table("name", "file", "status", "license")
+    for info in load_manifest().values():
+        try:
+            resolve_model(info.name)
+            status = "[green]ok, checksum verified[/]"
+        except FormcoachError as error:
+            status = f"[yellow]{error}[/]"
+        table.add_row(info.name, info.file, status, info.license)
+    console.print(table)
+
+
+@models_app.command("download")
+def models_download(
+    name: Annotated[str, typer.Argument(help="lite or heavy.")],
+    url: Annotated[str | None, typer.Option(help="Fetch from this URL instead of MediaPipe's pinned one.")] = None,
+) -> None:
+    """Download an optional official model bundle (needs internet). Verified before it is kept."""
+    models = load_manifest()
+    if name not in models:
+        raise FormcoachError(f"unknown model {name!r}; choose one of {', '.join(models)}")
+    info = models[name]
+    with Progress(console=err_console, disable=not err_console.is_terminal, transient=True) as progress:
+        task = progress.add_task(f"Downloading {info.file}", total=None)
+        path = download_model(
+            info, MODELS_DIR, url, lambda done, total: progress.update(task, completed=done, total=total)
+        )
+    console.print(f"saved {path} (sha256 {sha256_of(path)[:16]}…)")
+
+
+@exercises_app.command("list")
+def exercises_list() -> None:
+    """The exercises in the library."""
+    table = Table("id", "name", "kind", "view", "sides", "target")
+    for ex in load_library().values():
+        if ex.hold:
+            target = f"hold {ex.hold.min_s:g}–{ex.hold.max_s:g} s"
+        elif ex.reps:
+            target = f"{ex.reps.sets} × {ex.reps.target} reps"
+        else:
+            target = f"{ex.cycles.target} circles each way" if ex.cycles else ""
+        table.add_row(ex.id, ex.name, ex.kind.value, ex.view.value, ", ".join(ex.sides), target)
+    console.print(table)
+
+
+@exercises_app.command("show")
+def exercises_show(exercise_id: Annotated[str, typer.Argument(help="Exercise id, e.g. couch_stretch.")]) -> None:
+    """Everything about one exercise: placement, targets, rules and cues."""
+    ex = find_exercise(exercise_id)
+    console.print(f"[bold]{ex.name}[/] ({ex.id}) — {ex.kind.value}, {ex.view.value} view, sides: {', '.join(ex.sides)}")
+    if ex.description:
+        console.print(ex.description)
+    console.print(f"Camera: {ex.placement}")
+    console.print(f"Sources: {', '.join(ex.sources)}")
+    if ex.hold:
+        console.print(
+            f"Hold {ex.hold.min_s:g}–{ex.hold.max_s:g} s (form breaks under {ex.hold.grace_s:g} s don't pause it)"
+        )
+    if ex.reps:
+        r = ex.reps
+        console.print(
+            f"Reps: {r.sets} × {r.target} on {r.metric}: start {r.start:g} → end {r.end:g} ({'increasing' if r.increasing else 'decreasing'}), rest {r.rest_s:g} s"
+        )
+    table = Table("rule", "measurement", "good band", "phases", "blocking", "cues")
+    for rule in ex.rules:
+        band = f"{rule.minimum:g} … {rule.maximum:g}".replace("-inf", "−∞").replace("inf", "∞")
+        cues = " / ".join(c for c in (rule.cue_below, rule.cue_above) if c)
+        table.add_row(rule.id, rule.metric, band, ", ".join(rule.phases), "yes" if rule.blocking else "no", cues)
+    console.print(table)
+    for advice in ex.advice:
+        console.print(f"Advice: {advice}")
+
+
+@exercises_app.command("validate")
+def exercises_validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Exercise files (default: the whole library).")] = None,
+) -> None:
+    """Check exercise files strictly; every problem names the file and the key."""
+    files = paths or sorted(EXERCISES_DIR.glob("*.toml"))
+    failures = 0
+    for path in files:
+        try:
+            parse_exercise(path)
+            console.print(f"[green]ok[/]  {path}")
+        except FormcoachError as error:
+            failures += 1
+            err_console.print(f"[red]bad[/] {error}")
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def doctor() -> None:
+    """Check this machine: Python, pose model, cameras, speech engine, display."""
+    import os
+
+    rows: list[tuple[str, bool, str]] = []
+    ok_python = sys.version_info >= (3, 11)
+    rows.append(("Python", ok_python, platform.python_version() if ok_python else "needs Python 3.11 or newer"))
+    try:
+        path = resolve_model("full")
+        rows.append(("Pose model", True, f"{path.name}, checksum verified"))
+    except FormcoachError as error:
+        rows.append(("Pose model", False, str(error)))
+    cameras = list_cameras()
+    rows.append(
+        (
+            "Cameras",
+            bool(cameras),
+            f"found {cameras}" if cameras else "none found; use --source FILE to coach from a video",
+        )
+    )
+    try:
+        from formcoach.feedback.speech import probe_speech
+
+        speech_ok, speech_detail = probe_speech()
+    except ImportError as error:
+        speech_ok, speech_detail = False, f"speech module unavailable: {error}"
+    rows.append(("Speech", speech_ok, speech_detail))
+    has_display = sys.platform in ("win32", "darwin") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+    rows.append(
+        ("Display", has_display, "available" if has_display else "no display; use --no-window (or run under Xvfb)")
+    )
+    try:
+        library = load_library()
+        rows.append(("Exercises", True, f"{len(library)} exercise files valid"))
+    except FormcoachError as error:
+        rows.append(("Exercises", False, str(error)))
+    table = Table("check", "status", "detail")
+    for name, ok, detail in rows:
+        table.add_row(name, "[green]OK[/]" if ok else "[yellow]FIX[/]", detail)
+    console.print(table)
+
+
+@app.callback(invoke_without_command=True)
+def _version(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        console.print(f"formcoach {__version__}")
+        raise typer.Exit()
+
+
+def _sides_for(exercise_sides: tuple[str, ...], side: str | None) -> tuple[str, ...] | None:
+    if side is None or side == "both":
+        return None
+    if exercise_sides == (BOTH,):
+        raise FormcoachError(f"this exercise works both sides at once; drop --side {side}")
+    return (side,)
+
+
+def main() -> None:
+    """Entry point: a clear one-line error and a non-zero exit instead of a traceback."""
+    try:
+        app()
+    except FormcoachError as error:
+        err_console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("stopped")
+        sys.exit(130)

@@ -1,0 +1,65 @@
+"""Bad input gets one clear line on stderr and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from footage import CLIPS, require
+
+
+def formcoach(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "formcoach", *args], capture_output=True, text=True, timeout=120)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(error_lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+
+
+def test_missing_video(tmp_path: Path) -> None:
+    assert_one_line_error(formcoach("angles", "--source", str(tmp_path / "nope.mp4")), "video not found", "nope.mp4")
+
+
+def test_empty_video(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    assert_one_line_error(formcoach("angles", "--source", str(empty)), "empty", "empty.mp4")
+
+
+def test_not_a_video(tmp_path: Path) -> None:
+    text = tmp_path / "notes.mp4"
+    text.write_text("these are not frames\n" * 100)
+    assert_one_line_error(formcoach("angles", "--source", str(text)), "cannot read", "notes.mp4")
+
+
+def test_truncated_video(tmp_path: Path) -> None:
+    whole = require(CLIPS / "squat__aitrainer.mp4").read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole[: len(whole) // 3])
+    result = formcoach("angles", "--source", str(cut), "--csv", str(tmp_path / "out.csv"))
+    assert_one_line_error(result, "truncated", "cut.mp4")
+    # What was measured before the cut is kept.
+    assert len((tmp_path / "out.csv").read_text().splitlines()) > 10
+
+
+def test_corrupt_model_names_the_file_and_the_fix(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.task"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    assert_one_line_error(formcoach("angles", "--source", "x.mp4", "--model", str(bad)), "broken.task")
+
+
+@pytest.mark.parametrize("name", ["unknown_model", "lite"])
+def test_model_that_is_not_there(name: str) -> None:
+    result = formcoach("angles", "--source", "x.mp4", "--model", name)
+    assert_one_line_error(result, name)
+
+
+def test_unknown_measurement() -> None:
+    assert_one_line_error(formcoach("angles", "--source", "x.mp4", "--measure", "elbow_wiggle"), "elbow_wiggle")
