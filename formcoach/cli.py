@@ -214,8 +214,10 @@ def exercises_show(exercise_id: Annotated[str, typer.Argument(help="Exercise id,
         )
     if ex.reps:
         r = ex.reps
+        direction = "increasing" if r.increasing else "decreasing"
         console.print(
-            f"Reps: {r.sets} × {r.target} on {r.metric}: start {r.start:g} → end {r.end:g} ({'increasing' if r.increasing else 'decreasing'}), rest {r.rest_s:g} s"
+            f"Reps: {r.sets} × {r.target} on {r.metric} ({direction}): start {r.start:g} → end {r.end:g}, "
+            f"rest {r.rest_s:g} s"
         )
     table = Table("rule", "measurement", "good band", "phases", "blocking", "cues")
     for rule in ex.rules:

@@ -14,7 +14,7 @@ from typing import Protocol, cast
 # FFmpeg's own console chatter ("moov atom not found") would sit beside our one-line errors.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-import cv2  # noqa: E402
+import cv2
 
 from formcoach.errors import FormcoachError
 from formcoach.types import Frame, ImageArray
