@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,13 +16,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from formcoach import __version__
+from formcoach.coach import RECORDINGS_DIR
 from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import EXERCISES_DIR, find_exercise, load_library, parse_exercise
 from formcoach.exercises.schema import BOTH
 from formcoach.measurements import MEASUREMENTS, measure
 from formcoach.pose.models import MODELS_DIR, download_model, load_manifest, resolve_model, sha256_of
 from formcoach.smoothing import PoseSmoother
-from formcoach.sources import VideoFileSource, list_cameras
+from formcoach.sources import VideoFileSource, list_cameras, open_source
 
 if TYPE_CHECKING:
     from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
@@ -304,9 +305,87 @@ def _version(
 def _sides_for(exercise_sides: tuple[str, ...], side: str | None) -> tuple[str, ...] | None:
     if side is None or side == "both":
         return None
+    if side not in ("left", "right"):
+        raise FormcoachError(f"--side must be left, right or both, not {side!r}")
     if exercise_sides == (BOTH,):
-        raise FormcoachError(f"this exercise works both sides at once; drop --side {side}")
+        return None  # a bilateral move: both sides work at once whatever was asked
     return (side,)
+
+
+SourceOption = Annotated[
+    Path | None, typer.Option("--source", help="Coach from this video file instead of the camera.")
+]
+CameraOption = Annotated[int, typer.Option("--camera", help="Camera index (see `formcoach doctor`).")]
+
+
+@app.command()
+def coach(
+    exercise_id: Annotated[str, typer.Argument(metavar="EXERCISE", help="Exercise id (`formcoach exercises list`).")],
+    side: Annotated[str | None, typer.Option(help="left, right or both (default: every side in order).")] = None,
+    source: SourceOption = None,
+    camera: CameraOption = 0,
+    model: ModelOption = "full",
+    window: Annotated[bool, typer.Option("--window/--no-window", help="Show the annotated video.")] = True,
+    mute: Annotated[bool, typer.Option("--mute", help="Don't speak (cues still show on screen).")] = False,
+    voice: Annotated[str | None, typer.Option(help="Speech voice id or part of its name.")] = None,
+    rate: Annotated[int | None, typer.Option(help="Speech rate in words per minute.")] = None,
+    speech_wav: Annotated[
+        Path | None, typer.Option("--speech-wav", help="Render every utterance to WAV files in this folder.")
+    ] = None,
+    summary_json: Annotated[Path | None, typer.Option("--summary-json", help="Also write the summary here.")] = None,
+    record: Annotated[bool, typer.Option("--record/--no-record", help="Keep the session in --recordings.")] = True,
+    video: Annotated[bool, typer.Option("--video/--no-video", help="Record the video (or landmarks only).")] = True,
+    recordings: Annotated[Path, typer.Option(help="Where sessions are recorded.")] = RECORDINGS_DIR,
+) -> None:
+    """Coach one exercise: camera setup, then reps or a hold timer with spoken corrections.
+
+    Keys in the window: **space** pause · **n** next side · **r** restart the side · **q**/Esc stop and save.
+    Without a display use `--no-window`: a progress line, then the summary.
+    """
+    from formcoach.coach import CoachOptions, SpeechOptions, coach_session, display_available
+
+    exercise = find_exercise(exercise_id)
+    sides = _sides_for(exercise.sides, side)
+    model_path = resolve_model(model)
+    if window and not display_available():
+        err_console.print("no display found: running without a window (use --no-window to silence this)")
+        window = False
+    options = CoachOptions(
+        sides=sides,
+        window=window,
+        speech=SpeechOptions(mute=mute, wav_dir=speech_wav, voice=voice, rate=rate),
+        record_dir=recordings if record else None,
+        save_video=video,
+        summary_json=summary_json,
+    )
+    console.print(f"[bold]{exercise.name}[/]: {exercise.placement}")
+    with open_source(source, camera) as frames, _estimator(model_path) as estimator:
+        with progress_bar(f"Coaching {exercise.name}", frames.frame_count) as progress:
+            result = coach_session(
+                exercise,
+                frames,
+                estimator,
+                options,
+                model_path,
+                on_step=lambda _: progress.advance(progress.task_ids[0]),
+            )
+    print_summary(result.summary)
+    if result.recording:
+        console.print(f"recorded to {result.recording}")
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    table = Table("side", "reps", "sets", "hold", title=f"{summary['name']}: {summary['duration_s']:.0f} s")
+    for side, entry in summary["sides"].items():
+        sets = ", ".join(f"{s['reps']}" for s in entry["sets"]) or "–"
+        target = entry.get("hold_target_s")
+        hold = f"{entry['hold_s']:.0f} / {target:g} s" if target else "–"
+        table.add_row(side, str(entry["reps"]), sets, hold)
+    console.print(table)
+    if summary["cues"]:
+        console.print(f"{len(summary['cues'])} corrections:")
+        for cue in summary["cues"]:
+            console.print(f"  {cue['t']:6.1f} s  {cue['rule']}: {cue['text']}")
 
 
 def main() -> None:

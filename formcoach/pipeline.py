@@ -28,6 +28,7 @@ class Step:
     pose: Pose | None
     metrics: Metrics
     update: CheckerUpdate
+    latency_s: float = 0.0  # frame read → checker decision (wall time, for display and bench)
 
 
 Sink = Callable[[Step], None]
@@ -84,7 +85,7 @@ def run(
         estimated = clock()
         pose, metrics, update = analyzer(frame.t, frame.index, raw)
         analysed = clock()
-        step = Step(frame, raw, pose, metrics, update)
+        step = Step(frame, raw, pose, metrics, update, analysed - started)
         for sink in sinks:
             sink_start = clock()
             sink(step)

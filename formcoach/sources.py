@@ -145,6 +145,12 @@ class CameraSource:
         self._thread.join(timeout=2.0)
         self._capture.release()
 
+    def __enter__(self) -> CameraSource:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
 
 def open_source(source: Path | None, camera: int) -> VideoFileSource | CameraSource:
     return VideoFileSource(source) if source is not None else CameraSource(camera)

@@ -424,6 +424,7 @@ class ExerciseSession:
         self.finished_sides: list[SideChecker] = []
         self.current = self._checker_for(self.sides[0])
         self.finished = False
+        self._pending: list[Event] = []
 
     def _checker_for(self, side: str) -> SideChecker:
         return SideChecker(self.exercise.for_side(side), side)
@@ -438,10 +439,15 @@ class ExerciseSession:
     def checkers(self) -> list[SideChecker]:
         return [*self.finished_sides, *([] if self.finished else [self.current])]
 
-    def skip_side(self, t: float) -> list[Event]:
-        """Move on to the next side (or finish) now, as the user asked."""
-        self.current.finished = True
-        return self._advance(t)
+    def restart_side(self) -> None:
+        """Start the current side over (from setup), as the user asked."""
+        self.current = self._checker_for(self.current.side)
+
+    def skip_side(self, t: float) -> None:
+        """Move on to the next side (or finish) now, as the user asked; the switch is
+        reported with the next update."""
+        if not self.finished:
+            self._pending.extend(self._advance(t))
 
     def _advance(self, t: float) -> list[Event]:
         self.finished_sides.append(self.current)
@@ -455,6 +461,7 @@ class ExerciseSession:
         return [Event(t, EventKind.EXERCISE_DONE, "exercise_done", "", COUNT, self.sides[-1])]
 
     def update(self, metrics: Metrics) -> CheckerUpdate:
+        pending, self._pending = self._pending, []
         checker = self.current
         if self.finished:
             return CheckerUpdate(
@@ -467,10 +474,11 @@ class ExerciseSession:
                 checker.state.set_index,
                 checker.held_s,
                 (),
-                (),
+                tuple(pending),
                 True,
             )
         phase, results, events = checker.update(metrics)
+        events[:0] = pending
         if checker.finished:
             events.extend(self._advance(metrics.t))
         return CheckerUpdate(

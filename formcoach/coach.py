@@ -1,0 +1,174 @@
+"""A coaching session: one exercise from a camera or a video file, with every sink wired up.
+
+`formcoach coach`, `formcoach routine`, `formcoach eval` and `formcoach bench` all run
+sessions through here, so they share one code path with the live coach.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from formcoach import __version__
+from formcoach.checkers.session import ExerciseSession
+from formcoach.exercises.schema import ExerciseDef
+from formcoach.feedback.cue_policy import CuePolicy
+from formcoach.feedback.speech import SpeechWorker
+from formcoach.pipeline import Analyzer, Sink, StageTimes, Step, run
+from formcoach.pose import PoseEstimator
+from formcoach.pose.models import sha256_of
+from formcoach.recording.format import RECORDING_SCHEMA
+from formcoach.recording.writer import SessionRecorder
+from formcoach.sources import FrameSource
+from formcoach.summary import SessionLog, write_json
+
+RECORDINGS_DIR = Path(__file__).resolve().parents[1] / "recordings"
+CUE_SHOWN_S = 4.0  # how long a spoken cue stays on screen
+
+
+@dataclass(frozen=True)
+class SpeechOptions:
+    mute: bool = False
+    wav_dir: Path | None = None
+    voice: str | None = None
+    rate: int | None = None
+
+
+@dataclass(frozen=True)
+class CoachOptions:
+    sides: tuple[str, ...] | None = None
+    window: bool = False
+    speech: SpeechOptions = field(default_factory=SpeechOptions)
+    record_dir: Path | None = None  # None: do not record
+    save_video: bool = True
+    summary_json: Path | None = None
+
+
+class SpeechSink:
+    """Events → cue policy → speech worker; remembers the cue on screen."""
+
+    stage = "speech"
+
+    def __init__(self, worker: SpeechWorker, policy: CuePolicy) -> None:
+        self.worker = worker
+        self.policy = policy
+        self.cue_text = ""
+        self._cue_t = -1e9
+
+    def __call__(self, step: Step) -> None:
+        t = step.update.t
+        utterance = self.policy.offer(step.update.events, t, speaker_idle=not self.worker.busy)
+        if utterance is not None:
+            self.worker.say(utterance)
+            self.cue_text, self._cue_t = utterance.text, t
+        elif t - self._cue_t > CUE_SHOWN_S:
+            self.cue_text = ""
+
+
+def display_available() -> bool:
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def session_folder(root: Path, name: str) -> Path:
+    """``root/<date-time>_<name>``; the wall clock names the folder and nothing else."""
+    stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
+    folder = root / f"{stamp}_{name}"
+    n = 2
+    while folder.exists():
+        folder = root / f"{stamp}_{name}_{n}"
+        n += 1
+    return folder
+
+
+def recording_meta(exercise: ExerciseDef, source: FrameSource, model_path: Path | None) -> dict[str, Any]:
+    exercise_hash = hashlib.sha256(Path(exercise.path).read_bytes()).hexdigest() if exercise.path else ""
+    return {
+        "app": "formcoach",
+        "app_version": __version__,
+        "schema_version": RECORDING_SCHEMA,
+        "started_at": datetime.now().isoformat(timespec="seconds"),
+        "exercise": exercise.id,
+        "exercise_files": {exercise.id: {"path": exercise.path, "sha256": exercise_hash}},
+        "model_sha256": sha256_of(model_path) if model_path else "",
+        "source": source.name,
+        "width": source.size[0],
+        "height": source.size[1],
+        "fps": source.fps,
+    }
+
+
+@dataclass
+class SessionResult:
+    summary: dict[str, Any]
+    times: StageTimes
+    frames: int
+    detected: int
+    recording: Path | None
+
+
+def coach_session(
+    exercise: ExerciseDef,
+    source: FrameSource,
+    estimator: PoseEstimator,
+    options: CoachOptions,
+    model_path: Path | None = None,
+    on_step: Callable[[Step], None] | None = None,
+    extra_sinks: tuple[Sink, ...] = (),
+) -> SessionResult:
+    """Run one exercise on ``source`` until it is done, the source ends or the user quits."""
+    session = ExerciseSession(exercise, options.sides)
+    analyzer = Analyzer(session)
+    log = SessionLog(exercise)
+    sinks: list[Sink] = [log]
+    speech = SpeechWorker(
+        mute=options.speech.mute and options.speech.wav_dir is None,
+        wav_dir=options.speech.wav_dir,
+        voice=options.speech.voice,
+        rate=options.speech.rate,
+    )
+    speech_sink = SpeechSink(speech, CuePolicy(cooldown_s=exercise.cues.cooldown_s))
+    sinks.append(speech_sink)
+    recorder = None
+    if options.record_dir is not None:
+        recorder = SessionRecorder(
+            session_folder(options.record_dir, exercise.id),
+            recording_meta(exercise, source, model_path),
+            source.fps,
+            source.size,
+            options.save_video,
+        )
+        sinks.append(recorder)
+    window = None
+    if options.window:
+        from formcoach.feedback.window import CoachWindow
+
+        window = CoachWindow(exercise, session, speech_sink)
+        sinks.append(window)
+    sinks.extend(extra_sinks)
+    times = StageTimes()
+    frames = detected = 0
+    try:
+        for step in run(source, estimator, analyzer, sinks, times, stop=lambda: bool(window and window.quit)):
+            frames += 1
+            detected += step.raw_pose is not None
+            if on_step:
+                on_step(step)
+    finally:
+        summary = log.summary()
+        speech.close()
+        if window:
+            window.close()
+        if recorder:
+            recorder.write_summary(summary)
+            recorder.close()
+        if options.summary_json:
+            write_json(summary, options.summary_json)
+    return SessionResult(summary, times, frames, detected, recorder.folder if recorder else None)

@@ -1,0 +1,1 @@
+"""Recording sessions to disk as they happen, and reading them back."""

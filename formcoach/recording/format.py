@@ -1,0 +1,76 @@
+"""The recording folder's layout and the (de)serialisation of its lines, shared by writer
+and reader so the two cannot disagree.
+
+``recordings/<YYYY-MM-DD_HHMMSS>_<exercise>/``:
+    meta.json      app and schema versions, model sha256, exercise file hashes, source,
+                   resolution, fps (written first)
+    poses.jsonl    one line per frame: {"i", "t", "xy", "vis", "world"} (null pose: no person)
+    events.jsonl   one line per checker event
+    video.avi      MJPEG in AVI: every frame is a whole JPEG, so a file cut off by a crash
+                   still plays up to its last frame
+    summary.json   written at the end (see formcoach.summary)
+    pain.json      optional 0–10 pain ratings before/after
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from formcoach.types import Event, EventKind, Pose
+
+RECORDING_SCHEMA = 1
+META, POSES, EVENTS, VIDEO, SUMMARY = "meta.json", "poses.jsonl", "events.jsonl", "video.avi", "summary.json"
+
+
+def pose_to_json(t: float, frame_index: int, pose: Pose | None) -> dict[str, Any]:
+    line: dict[str, Any] = {"i": frame_index, "t": round(t, 4)}
+    if pose is None:
+        line["pose"] = None
+        return line
+    line["wh"] = list(pose.image_wh)
+    line["xy"] = np.round(pose.xy, 2).tolist()
+    line["vis"] = np.round(pose.visibility, 3).tolist()
+    line["world"] = None if pose.world is None else np.round(pose.world, 4).tolist()
+    return line
+
+
+def pose_from_json(line: dict[str, Any]) -> tuple[float, int, Pose | None]:
+    t, index = float(line["t"]), int(line["i"])
+    if "xy" not in line:
+        return t, index, None
+    world = line.get("world")
+    pose = Pose(
+        t=t,
+        frame_index=index,
+        xy=np.array(line["xy"], dtype=np.float64),
+        visibility=np.array(line["vis"], dtype=np.float64),
+        image_wh=(int(line["wh"][0]), int(line["wh"][1])),
+        world=None if world is None else np.array(world, dtype=np.float64),
+    )
+    return t, index, pose
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    return {
+        "t": round(event.t, 4),
+        "kind": event.kind.value,
+        "key": event.key,
+        "message": event.message,
+        "priority": event.priority,
+        "side": event.side,
+        "data": event.data,
+    }
+
+
+def event_from_json(line: dict[str, Any]) -> Event:
+    return Event(
+        t=float(line["t"]),
+        kind=EventKind(line["kind"]),
+        key=line.get("key", ""),
+        message=line.get("message", ""),
+        priority=int(line.get("priority", 0)),
+        side=line.get("side", ""),
+        data=dict(line.get("data", {})),
+    )

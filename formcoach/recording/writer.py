@@ -1,0 +1,93 @@
+"""Writes a session as it happens. A sink of the pipeline.
+
+Poses and events are appended and flushed every frame (so a ``kill -9`` loses nothing the
+OS has been handed); the video is encoded on its own thread so recording never slows the
+frame loop; the summary is written atomically at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+import cv2
+
+from formcoach.errors import FormcoachError
+from formcoach.pipeline import Step
+from formcoach.recording.format import EVENTS, META, POSES, SUMMARY, VIDEO, event_to_json, pose_to_json
+from formcoach.summary import write_json
+from formcoach.types import ImageArray
+
+VIDEO_QUEUE_FRAMES = 120  # ~4 s at 30 fps: absorbs a slow disk without blocking the loop
+JPEG_QUALITY = 80
+
+
+class _VideoWriterThread:
+    def __init__(self, path: Path, fps: float, size: tuple[int, int]) -> None:
+        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, size)
+        if not self._writer.isOpened():
+            raise FormcoachError(f"cannot write video to {path}; try --no-video")
+        self._writer.set(cv2.VIDEOWRITER_PROP_QUALITY, JPEG_QUALITY)
+        self._queue: queue.Queue[ImageArray | None] = queue.Queue(maxsize=VIDEO_QUEUE_FRAMES)
+        self._thread = threading.Thread(target=self._run, name="video-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (image := self._queue.get()) is not None:
+            self._writer.write(image)
+        self._writer.release()
+
+    def write(self, image: ImageArray) -> None:
+        # Blocking only if the disk falls ~4 s behind: losing frames would be worse.
+        self._queue.put(image)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+
+class SessionRecorder:
+    """Appends a session to ``folder``; call ``close()`` (or use ``with``) at the end."""
+
+    stage = "recording"
+
+    def __init__(
+        self, folder: Path, meta: dict[str, Any], fps: float, size: tuple[int, int], save_video: bool = True
+    ) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=False)
+        except OSError as error:
+            raise FormcoachError(f"cannot create recording folder {folder}: {error.strerror}") from None
+        self.folder = folder
+        write_json(meta, folder / META)
+        self._poses: IO[str] = (folder / POSES).open("a", encoding="utf-8")
+        self._events: IO[str] = (folder / EVENTS).open("a", encoding="utf-8")
+        self._video = _VideoWriterThread(folder / VIDEO, fps, size) if save_video else None
+
+    def __call__(self, step: Step) -> None:
+        self._poses.write(json.dumps(pose_to_json(step.update.t, step.update.frame_index, step.raw_pose)) + "\n")
+        self._poses.flush()
+        if step.update.events:
+            for event in step.update.events:
+                self._events.write(json.dumps(event_to_json(event)) + "\n")
+            self._events.flush()
+        if self._video is not None and step.frame is not None:
+            self._video.write(step.frame.image)
+
+    def write_summary(self, summary: dict[str, Any]) -> None:
+        write_json(summary, self.folder / SUMMARY)
+
+    def close(self) -> None:
+        self._poses.close()
+        self._events.close()
+        if self._video is not None:
+            self._video.close()
+
+    def __enter__(self) -> SessionRecorder:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
