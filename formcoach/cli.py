@@ -28,7 +28,8 @@ from formcoach.sources import VideoFileSource, list_cameras, open_source
 if TYPE_CHECKING:
     from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
 
-console = Console()
+# Piped output (CI logs, files) gets wide tables instead of rich's 80-column default.
+console = Console() if sys.stdout.isatty() else Console(width=200)
 err_console = Console(stderr=True)
 
 app = typer.Typer(
@@ -359,19 +360,116 @@ def coach(
         summary_json=summary_json,
     )
     console.print(f"[bold]{exercise.name}[/]: {exercise.placement}")
-    with open_source(source, camera) as frames, _estimator(model_path) as estimator:
-        with progress_bar(f"Coaching {exercise.name}", frames.frame_count) as progress:
-            result = coach_session(
-                exercise,
-                frames,
-                estimator,
-                options,
-                model_path,
-                on_step=lambda _: progress.advance(progress.task_ids[0]),
-            )
+    with (
+        open_source(source, camera) as frames,
+        _estimator(model_path) as estimator,
+        progress_bar(f"Coaching {exercise.name}", frames.frame_count) as progress,
+    ):
+        result = coach_session(
+            exercise,
+            frames,
+            estimator,
+            options,
+            model_path,
+            on_step=lambda _: progress.advance(progress.task_ids[0]),
+        )
     print_summary(result.summary)
     if result.recording:
         console.print(f"recorded to {result.recording}")
+
+
+@app.command("eval")
+def evaluate(
+    labels: Annotated[Path, typer.Argument(help="A labels.toml (see ../shared/clips/README.md for the format).")],
+    only: Annotated[str | None, typer.Option("--only", help="Only clips coached as this exercise.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write every score here as JSON.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Parallel processes (default: one per core).")] = None,
+    model: ModelOption = "full",
+) -> None:
+    """Score the coach against labelled footage: reps, holds, corrections, angles.
+
+    Every usable clip with a `coach_as` exercise is coached headless (no window, no sound, no
+    recording) exactly as a live session; clips without one are listed as skipped.
+    """
+    from dataclasses import asdict
+
+    from formcoach.evaluation.labels import load_labels
+    from formcoach.evaluation.runner import evaluate_clips
+    from formcoach.evaluation.score import aggregate, score_clip
+
+    clips = load_labels(labels)
+    model_path = resolve_model(model)
+    runnable = [c for c in clips if c.coach_as and c.usable and (only is None or c.coach_as == only)]
+    for clip in clips:
+        if clip not in runnable and (only is None or clip.coach_as == only):
+            reason = "not usable" if not clip.usable else "no coach_as exercise"
+            console.print(f"[dim]skipped {clip.file}: {reason}[/]")
+    library = load_library()
+    for clip in runnable:
+        if clip.coach_as not in library:
+            raise FormcoachError(f"{clip.file}: coach_as {clip.coach_as!r} is not in the exercise library")
+    scores, errors = [], []
+    with progress_bar("Evaluating clips", len(runnable)) as progress:
+        for label, outcome in evaluate_clips(runnable, model_path, workers):
+            progress.advance(progress.task_ids[0])
+            if isinstance(outcome, str):
+                errors.append((label.file, outcome))
+                continue
+            assert label.coach_as is not None
+            scores.append(score_clip(label, outcome, library[label.coach_as].hold is not None))
+    scores.sort(key=lambda s: (s.exercise, s.file))
+    table = Table(
+        "clip", "exercise", "reps", "label", "accept", "hold s", "label s", "faults caught", "false/min", "det"
+    )
+    for sc in scores:
+        caught = f"{sum(f.caught for f in sc.faults)}/{len(sc.faults)}" if sc.faults else "–"
+        colour = "green" if sc.within_accept else "red"
+        table.add_row(
+            sc.file,
+            sc.exercise,
+            f"[{colour}]{sc.reps}[/]",
+            str(sc.reps_label),
+            f"{sc.reps_accept[0]}–{sc.reps_accept[1]}",
+            "–" if sc.hold_s is None else f"{sc.hold_s:.1f}",
+            "–" if sc.hold_label_s is None else f"{sc.hold_label_s:.1f}",
+            caught,
+            f"{sc.false_cues_per_min:.1f}",
+            f"{sc.detection_rate:.0%}",
+        )
+    console.print(table)
+    by_exercise = Table(
+        "exercise", "clips", "exact", "in accept", "off-by-one", "MAE/label", "hold err s", "recall", "false/min", "fps"
+    )
+    groups = {ex: [s for s in scores if s.exercise == ex] for ex in sorted({s.exercise for s in scores})}
+    for name, group in [*groups.items(), ("overall", scores)]:
+        agg = aggregate(group)
+        by_exercise.add_row(
+            name,
+            str(agg.clips),
+            f"{agg.exact_rate:.0%}",
+            f"{agg.within_accept_rate:.0%}",
+            f"{agg.off_by_one_rate:.0%}",
+            f"{agg.mean_normalised_error:.2f}",
+            f"{agg.hold_mean_error_s:.1f}",
+            f"{agg.fault_recall:.0%} of {agg.faults}",
+            f"{agg.false_cues_per_min:.2f}",
+            f"{agg.fps:.0f}",
+        )
+    console.print(by_exercise)
+    for sc in scores:
+        if sc.angle_mae:
+            errors_text = ", ".join(f"{k} {v:.1f}" for k, v in sc.angle_mae.items())
+            console.print(f"angle MAE {sc.file}: {errors_text}")
+    for file, message in errors:
+        err_console.print(f"[red]failed[/] {file}: {message}")
+    if json_out:
+        from formcoach.summary import write_json
+
+        write_json(
+            {"clips": [asdict(s) for s in scores], "overall": asdict(aggregate(scores)), "errors": errors}, json_out
+        )
+    if errors:
+        raise typer.Exit(1)
 
 
 def print_summary(summary: dict[str, Any]) -> None:

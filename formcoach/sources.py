@@ -52,7 +52,7 @@ class VideoFileSource:
         self.fps = fps if fps and fps > 0 else 30.0
         self.size = (first.shape[1], first.shape[0])
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
-        self.frame_count = count if count > 0 else None
+        self.frame_count: int | None = count if count > 0 else None
         self.name = path.name
         self.path = path
 
@@ -104,7 +104,7 @@ class CameraSource:
         fps = self._capture.get(cv2.CAP_PROP_FPS)
         self.fps = fps if fps and fps > 0 else 30.0
         self.size = (first.shape[1], first.shape[0])
-        self.frame_count = None
+        self.frame_count: int | None = None
         self.name = f"camera {index}"
         self._start = time.monotonic()
         self._newest: Frame | None = Frame(0, 0.0, cast(ImageArray, first))

@@ -120,6 +120,8 @@ class SideChecker:
         self._rest_until = 0.0
         self._milestones_said: set[float] = set()
         self._peak_metrics: Metrics | None = None
+        self._end_position_s = 0.0
+        self._last_rep_t: float | None = None
 
     # -- setup -------------------------------------------------------------------------
     def _setup_problem(self, metrics: Metrics) -> str:
@@ -201,6 +203,13 @@ class SideChecker:
             events.extend(new)
         return results
 
+    def _end_form_ok(self, metrics: Metrics) -> bool:
+        return all(
+            tr.rule.judge(metrics.get(tr.rule.metric)) is not False
+            for tr in self.trackers
+            if tr.rule.applies_in(Phase.END)
+        )
+
     def _judge_peak(self, t: float, events: list[Event]) -> bool:
         """Judge END-phase rules on the rep's extreme frame; False if a blocking one failed."""
         peak = self._peak_metrics
@@ -236,7 +245,13 @@ class SideChecker:
                 )
             )
         value = metrics.get(spec.metric)
+        was_at_end, last_t = self.reps.at_end, self._last_rep_t
         excursion = self.reps.update(metrics.t, value)
+        self._last_rep_t = metrics.t
+        if was_at_end and self.reps.at_end and last_t is not None and self._end_form_ok(metrics):
+            # Time held in good form at the end position (the top of a bridge): what a rep
+            # exercise "holds".
+            self._end_position_s += metrics.t - last_t
         if self.reps.moving and self.reps.peak_t == metrics.t:
             self._peak_metrics = metrics
         if excursion is None:
@@ -411,7 +426,8 @@ class SideChecker:
 
     @property
     def held_s(self) -> float:
-        return self.hold.held_s if self.hold else 0.0
+        """Seconds in the target position: the hold timer, or time at a rep's end position."""
+        return self.hold.held_s if self.hold else self._end_position_s
 
 
 class ExerciseSession:

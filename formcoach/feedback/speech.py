@@ -53,8 +53,10 @@ class _Pyttsx3:
         self._pyttsx3 = pyttsx3
         self.rate = rate
         self.voice: str | None = None  # the id of the voice asked for, if found
+        self.driver = ""
 
         def pick(engine: Any) -> None:
+            self.driver = str(engine)  # the driver's name: espeak, sapi5, nsss, …
             if voice:
                 self.voice = _pick_voice(voice, engine.getProperty("voices"))
 
@@ -98,6 +100,15 @@ def _pick_voice(wanted: str, voices: list[Any]) -> str | None:
         if needle in str(v.id).lower() or needle in str(v.name).lower():
             return str(v.id)
     return None
+
+
+def probe_speech() -> tuple[bool, str]:
+    """Whether a text-to-speech engine starts here, and which one (for ``formcoach doctor``)."""
+    try:
+        engine = _Pyttsx3(None, None)
+    except Exception as e:  # whatever stops the engine is what the user needs to read
+        return False, f"no text-to-speech engine ({type(e).__name__}: {e}); cues will be shown, not spoken"
+    return True, f"pyttsx3 with the {engine.driver} driver"
 
 
 def _wav_seconds(path: Path) -> float:

@@ -1,0 +1,1 @@
+"""Scoring the coach against labelled footage (`formcoach eval`)."""

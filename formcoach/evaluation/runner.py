@@ -1,0 +1,126 @@
+"""Run the coach on labelled clips, one process per core, exactly as a live session runs
+(headless, silent, unrecorded), and compare angles with per-frame ground truth."""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from formcoach.coach import CoachOptions, SpeechOptions, coach_session
+from formcoach.errors import FormcoachError
+from formcoach.evaluation.labels import ClipLabel
+from formcoach.evaluation.score import ClipOutcome
+from formcoach.exercises.loader import EXERCISES_DIR, find_exercise
+from formcoach.exercises.schema import BOTH
+from formcoach.measurements import measure
+from formcoach.pipeline import Step
+from formcoach.sources import VideoFileSource
+
+# Ground-truth column → (our measurement, conversion to our convention).
+GT_MEASUREMENTS: dict[str, tuple[str, Callable[[float], float]]] = {
+    "knee_L": ("left_knee_flexion", lambda v: 180.0 - v),
+    "knee_R": ("right_knee_flexion", lambda v: 180.0 - v),
+    "hip_flex_L": ("left_hip_flexion", float),
+    "hip_flex_R": ("right_hip_flexion", float),
+    "trunk_lean": ("trunk_lean", float),
+    "khs_L": ("left_knee_hip_shoulder", float),
+    "khs_R": ("right_knee_hip_shoulder", float),
+    "thigh_angle": ("thigh_angle", float),
+    "pelvis_obliquity": ("pelvis_tilt", float),
+    "knee_hip_width_ratio": ("knee_gap", float),
+}
+
+
+def read_ground_truth(path: Path) -> dict[int, dict[str, float]]:
+    """frame index → {our measurement name: true value}, in our conventions."""
+    with path.open(newline="") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        truth: dict[int, dict[str, float]] = {}
+        for row in rows:
+            values = {}
+            for column, (name, convert) in GT_MEASUREMENTS.items():
+                raw = row.get(column)
+                if raw not in (None, ""):
+                    values[name] = convert(float(raw))
+            truth[int(row["frame"])] = values
+    return truth
+
+
+class AngleErrors:
+    """A sink summing |ours − truth| per measurement (image and _3d) over the frames."""
+
+    stage = "evaluation"
+
+    def __init__(self, truth: dict[int, dict[str, float]]) -> None:
+        self.truth = truth
+        names = sorted({name for values in truth.values() for name in values})
+        self.names = tuple(names + [f"{n}_3d" for n in names])
+        self.sums = dict.fromkeys(self.names, 0.0)
+        self.counts = dict.fromkeys(self.names, 0)
+
+    def __call__(self, step: Step) -> None:
+        true = self.truth.get(step.update.frame_index)
+        if not true or step.pose is None:
+            return
+        ours = measure(step.pose, self.names, step.update.t, step.update.frame_index).values
+        for name in self.names:
+            expected = true.get(name.removesuffix("_3d"))
+            got = ours[name]
+            if expected is not None and math.isfinite(got):
+                self.sums[name] += abs(got - expected)
+                self.counts[name] += 1
+
+    def mae(self) -> dict[str, float]:
+        return {n: round(self.sums[n] / self.counts[n], 2) for n in self.names if self.counts[n]}
+
+
+def evaluate_clip(label: ClipLabel, model_path: Path, exercises_dir: Path = EXERCISES_DIR) -> ClipOutcome:
+    """Coach one clip as its ``coach_as`` exercise (runs in a worker process)."""
+    from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
+
+    assert label.coach_as is not None
+    exercise = find_exercise(label.coach_as, exercises_dir)
+    unilateral = exercise.sides != (BOTH,)
+    sides = (label.working_side,) if unilateral and label.working_side in ("left", "right") else None
+    angles = AngleErrors(read_ground_truth(label.gt_csv)) if label.gt_csv and label.gt_csv.exists() else None
+    options = CoachOptions(sides=sides, window=False, speech=SpeechOptions(mute=True), record_dir=None)
+    with VideoFileSource(label.video) as source, MediaPipePoseEstimator(model_path) as estimator:
+        result = coach_session(exercise, source, estimator, options, extra_sinks=(angles,) if angles else ())
+        fps = source.fps
+    summary = result.summary
+    by_leg: dict[str, int] = {}
+    for rep in summary["reps"]:
+        leg = rep.get("leg") or rep["side"]
+        by_leg[leg] = by_leg.get(leg, 0) + 1
+    busy_s = sum(result.times.seconds.values())
+    return ClipOutcome(
+        file=label.file,
+        exercise=exercise.id,
+        reps=len(summary["reps"]),
+        reps_by_leg=by_leg,
+        hold_s=sum(entry["hold_s"] for entry in summary["sides"].values()),
+        cues=tuple((cue["t"], cue["rule"]) for cue in summary["cues"]),
+        duration_s=result.frames / fps if fps else 0.0,
+        detection_rate=result.detected / max(1, result.frames),
+        fps=result.frames / busy_s if busy_s > 0 else 0.0,
+        angle_mae=angles.mae() if angles else {},
+    )
+
+
+def evaluate_clips(
+    labels: list[ClipLabel], model_path: Path, workers: int | None = None
+) -> Iterator[tuple[ClipLabel, ClipOutcome | str]]:
+    """Yield (label, outcome or error message) as clips finish, in parallel processes."""
+    workers = workers or os.cpu_count() or 1
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(evaluate_clip, label, model_path): label for label in labels}
+        for future in as_completed(futures):
+            label = futures[future]
+            try:
+                yield label, future.result()
+            except FormcoachError as error:
+                yield label, str(error)

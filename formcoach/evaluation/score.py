@@ -1,0 +1,149 @@
+"""Pure scoring of what the coach did on a clip against the clip's labels.
+
+Rep metrics follow RepCount-A: exact match, off-by-one (|error| ≤ 1) and mean absolute
+error normalised by the labelled count (a label of 0 counts as 1, so a clip with no reps
+still scores a false count).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from formcoach.evaluation.labels import ClipLabel
+
+CUE_LATE_S = 2.0  # a cue up to this long after a fault ends still caught it
+
+
+@dataclass(frozen=True)
+class ClipOutcome:
+    """What the coach did on one clip (everything the scorer needs, nothing more)."""
+
+    file: str
+    exercise: str
+    reps: int
+    reps_by_leg: dict[str, int]
+    hold_s: float
+    cues: tuple[tuple[float, str], ...]  # (t, rule id) of every correction
+    duration_s: float
+    detection_rate: float
+    fps: float
+    angle_mae: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FaultResult:
+    rule: str
+    start_s: float
+    end_s: float
+    caught: bool
+    latency_s: float | None  # first matching cue after the fault began
+
+
+@dataclass(frozen=True)
+class ClipScore:
+    file: str
+    exercise: str
+    reps: int
+    reps_label: int
+    reps_accept: tuple[int, int]
+    exact: bool
+    within_accept: bool
+    off_by_one: bool
+    normalised_error: float
+    side_counts: dict[str, tuple[int, int]]  # side → (counted, labelled), alternating moves
+    hold_s: float | None
+    hold_label_s: float | None
+    hold_error_s: float | None
+    faults: tuple[FaultResult, ...]
+    false_cues: int
+    false_cues_per_min: float
+    minutes: float
+    detection_rate: float
+    fps: float
+    angle_mae: dict[str, float]
+
+
+def score_clip(label: ClipLabel, outcome: ClipOutcome, hold_exercise: bool) -> ClipScore:
+    error = outcome.reps - label.reps
+    faults = []
+    for fault in label.faults:
+        hits = [t for t, rule in outcome.cues if rule == fault.rule and fault.start_s <= t <= fault.end_s + CUE_LATE_S]
+        faults.append(
+            FaultResult(fault.rule, fault.start_s, fault.end_s, bool(hits), min(hits) - fault.start_s if hits else None)
+        )
+    false = [
+        t
+        for t, _ in outcome.cues
+        if not label.excluded(t) and not any(f.start_s <= t <= f.end_s + CUE_LATE_S for f in label.faults)
+    ]
+    minutes = max(outcome.duration_s, 1e-9) / 60
+    sides = {}
+    if label.reps_left is not None and label.reps_right is not None:
+        sides = {
+            "left": (outcome.reps_by_leg.get("left", 0), label.reps_left),
+            "right": (outcome.reps_by_leg.get("right", 0), label.reps_right),
+        }
+    scored_hold = hold_exercise or bool(label.target_holds)
+    hold_label = label.target_hold_s if scored_hold else None
+    return ClipScore(
+        file=label.file,
+        exercise=outcome.exercise,
+        reps=outcome.reps,
+        reps_label=label.reps,
+        reps_accept=label.reps_accept,
+        exact=error == 0,
+        within_accept=label.reps_accept[0] <= outcome.reps <= label.reps_accept[1],
+        off_by_one=abs(error) <= 1,
+        normalised_error=abs(error) / max(label.reps, 1),
+        side_counts=sides,
+        hold_s=outcome.hold_s if scored_hold else None,
+        hold_label_s=hold_label,
+        hold_error_s=abs(outcome.hold_s - hold_label) if hold_label is not None else None,
+        faults=tuple(faults),
+        false_cues=len(false),
+        false_cues_per_min=len(false) / minutes,
+        minutes=minutes,
+        detection_rate=outcome.detection_rate,
+        fps=outcome.fps,
+        angle_mae=outcome.angle_mae,
+    )
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else math.nan
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    clips: int
+    exact_rate: float
+    within_accept_rate: float
+    off_by_one_rate: float
+    mean_normalised_error: float
+    hold_mean_error_s: float
+    fault_recall: float
+    faults: int
+    false_cues_per_min: float
+    detection_rate: float
+    fps: float
+
+
+def aggregate(scores: Sequence[ClipScore]) -> Aggregate:
+    faults = [f for s in scores for f in s.faults]
+    minutes = sum(s.minutes for s in scores)
+    holds = [s.hold_error_s for s in scores if s.hold_error_s is not None]
+    return Aggregate(
+        clips=len(scores),
+        exact_rate=_mean([float(s.exact) for s in scores]),
+        within_accept_rate=_mean([float(s.within_accept) for s in scores]),
+        off_by_one_rate=_mean([float(s.off_by_one) for s in scores]),
+        mean_normalised_error=_mean([s.normalised_error for s in scores]),
+        hold_mean_error_s=_mean(holds),
+        fault_recall=_mean([float(f.caught) for f in faults]),
+        faults=len(faults),
+        false_cues_per_min=sum(s.false_cues for s in scores) / minutes if minutes > 0 else 0.0,
+        detection_rate=_mean([s.detection_rate for s in scores]),
+        fps=_mean([s.fps for s in scores]),
+    )
