@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from formcoach.recording.format import RECORDING_SCHEMA
 from formcoach.recording.writer import SessionRecorder
 from formcoach.sources import FrameSource
 from formcoach.summary import SessionLog, write_json
+from formcoach.types import Frame
 
 RECORDINGS_DIR = Path(__file__).resolve().parents[1] / "recordings"
 CUE_SHOWN_S = 4.0  # how long a spoken cue stays on screen
@@ -112,6 +113,13 @@ class SessionResult:
     frames: int
     detected: int
     recording: Path | None
+    quit: bool = False  # the user stopped the session
+
+
+def start_speech(options: SpeechOptions) -> SpeechWorker:
+    return SpeechWorker(
+        mute=options.mute and options.wav_dir is None, wav_dir=options.wav_dir, voice=options.voice, rate=options.rate
+    )
 
 
 def coach_session(
@@ -122,18 +130,20 @@ def coach_session(
     model_path: Path | None = None,
     on_step: Callable[[Step], None] | None = None,
     extra_sinks: tuple[Sink, ...] = (),
+    frames: Iterable[Frame] | None = None,
+    speech: SpeechWorker | None = None,
 ) -> SessionResult:
-    """Run one exercise on ``source`` until it is done, the source ends or the user quits."""
+    """Run one exercise on ``source`` until it is done, the source ends or the user quits.
+
+    A routine passes one ``frames`` iterator and one ``speech`` worker to every exercise, so
+    time runs on and the voice carries over; otherwise both are made (and closed) here.
+    """
     session = ExerciseSession(exercise, options.sides)
     analyzer = Analyzer(session)
     log = SessionLog(exercise)
     sinks: list[Sink] = [log]
-    speech = SpeechWorker(
-        mute=options.speech.mute and options.speech.wav_dir is None,
-        wav_dir=options.speech.wav_dir,
-        voice=options.speech.voice,
-        rate=options.speech.rate,
-    )
+    own_speech = speech is None
+    speech = speech or start_speech(options.speech)
     speech_sink = SpeechSink(speech, CuePolicy(cooldown_s=exercise.cues.cooldown_s))
     sinks.append(speech_sink)
     recorder = None
@@ -154,16 +164,18 @@ def coach_session(
         sinks.append(window)
     sinks.extend(extra_sinks)
     times = StageTimes()
-    frames = detected = 0
+    count = detected = 0
     try:
-        for step in run(source, estimator, analyzer, sinks, times, stop=lambda: bool(window and window.quit)):
-            frames += 1
+        stop = (lambda: window.quit) if window else (lambda: False)
+        for step in run(frames if frames is not None else source, estimator, analyzer, sinks, times, stop):
+            count += 1
             detected += step.raw_pose is not None
             if on_step:
                 on_step(step)
     finally:
         summary = log.summary()
-        speech.close()
+        if own_speech:
+            speech.close()
         if window:
             window.close()
         if recorder:
@@ -171,4 +183,5 @@ def coach_session(
             recorder.close()
         if options.summary_json:
             write_json(summary, options.summary_json)
-    return SessionResult(summary, times, frames, detected, recorder.folder if recorder else None)
+    quit_early = bool(window and window.quit)
+    return SessionResult(summary, times, count, detected, recorder.folder if recorder else None, quit_early)

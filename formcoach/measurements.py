@@ -400,6 +400,14 @@ def _whole_body_measurements() -> list[Measurement]:
             world=False,
         ),
         Measurement(
+            "knee_height_gap",
+            "hip widths",
+            "How far apart the knees are in height (image), over the hip width, whichever is higher: "
+            "0 level; rises on every shift to either side in hip shifting.",
+            lambda b: abs(_knee_height_diff(b)),
+            world=False,
+        ),
+        Measurement(
             "back_knee_clearance",
             "shin lengths",
             "Height of the back knee above the front foot's floor line, over the back "

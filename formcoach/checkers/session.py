@@ -13,9 +13,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from formcoach.checkers.counters import CycleCounter, HoldTimer, RepCounter
 from formcoach.checkers.rules import RuleTracker
-from formcoach.exercises.schema import BOTH, ExerciseDef, Kind, Phase, View
+from formcoach.exercises.schema import BOTH, ExerciseDef, Kind, Phase, Rule, View
 from formcoach.types import (
     CORRECTION,
     COUNT,
@@ -74,6 +76,7 @@ VIEW_FACINGS = {
     View.LYING: {Facing.LYING},
 }
 LOST_AFTER_S = 1.0  # a pose or part gone this long sends the user back to setup
+BASELINE_S = 1.0  # relative rules measure the user's own value over this long first
 
 
 def say_number(n: int) -> str:
@@ -122,6 +125,9 @@ class SideChecker:
         self._peak_metrics: Metrics | None = None
         self._end_position_s = 0.0
         self._last_rep_t: float | None = None
+        self._active_since: float | None = None
+        self._baseline_samples: dict[str, list[float]] = {r.id: [] for r in exercise.rules if r.relative}
+        self._baseline: dict[str, float] = {}
 
     # -- setup -------------------------------------------------------------------------
     def _setup_problem(self, metrics: Metrics) -> str:
@@ -157,6 +163,7 @@ class SideChecker:
             if self.reps:
                 self.reps.forget_before(self._ready_since)
             self.state.phase = "active"
+            self._active_since = metrics.t
             self._lost_since = None
             start = format_cue(self.exercise.cues.start, self.exercise, self.side)
             events.append(Event(metrics.t, EventKind.START, "start", f"Three, two, one. {start}", SAFETY, self.side))
@@ -198,14 +205,34 @@ class SideChecker:
             rule = tracker.rule
             # END-phase rules of a rep exercise are judged once per rep, at its extreme.
             continuous = rule.applies_in(phase) and not (self.reps and rule.phases == (Phase.END,))
-            result, new = tracker.update(metrics.t, metrics.get(rule.metric), continuous)
+            result, new = tracker.update(metrics.t, self._rule_value(rule, metrics), continuous)
             results.append(result)
             events.extend(new)
         return results
 
+    def _rule_value(self, rule: Rule, metrics: Metrics) -> float:
+        """The value a rule judges: the measurement, or its offset from the user's baseline."""
+        value = metrics.get(rule.metric)
+        if not rule.relative:
+            return value
+        return value - self._baseline.get(rule.id, math.nan)
+
+    def _learn_baseline(self, metrics: Metrics) -> None:
+        if not self._baseline_samples or self._active_since is None:
+            return
+        if metrics.t - self._active_since <= BASELINE_S:
+            for rule in self.exercise.rules:
+                value = metrics.get(rule.metric)
+                if rule.relative and math.isfinite(value):
+                    self._baseline_samples[rule.id].append(value)
+            return
+        for rule_id, samples in self._baseline_samples.items():
+            if samples and rule_id not in self._baseline:
+                self._baseline[rule_id] = float(np.median(samples))
+
     def _end_form_ok(self, metrics: Metrics) -> bool:
         return all(
-            tr.rule.judge(metrics.get(tr.rule.metric)) is not False
+            tr.rule.judge(self._rule_value(tr.rule, metrics)) is not False
             for tr in self.trackers
             if tr.rule.applies_in(Phase.END)
         )
@@ -218,9 +245,10 @@ class SideChecker:
         passed = True
         for tracker in self.trackers:
             rule = tracker.rule
-            if Phase.END not in rule.phases and Phase.ANY not in rule.phases:
+            # Only END rules: ANY rules were already judged frame by frame.
+            if Phase.END not in rule.phases:
                 continue
-            value = peak.get(rule.metric)
+            value = self._rule_value(rule, peak)
             if rule.judge(value) is False:
                 events.append(tracker.fail_event(t, value))
                 passed = passed and not rule.blocking
@@ -319,7 +347,7 @@ class SideChecker:
     def _update_hold(self, metrics: Metrics, results: list[RuleResult], events: list[Event]) -> None:
         assert self.hold is not None and self.exercise.hold is not None
         blocking = [tr for tr in self.trackers if tr.rule.blocking]
-        in_form = all(tr.rule.judge(metrics.get(tr.rule.metric)) for tr in blocking)
+        in_form = all(tr.rule.judge(self._rule_value(tr.rule, metrics)) for tr in blocking)
         # Unknown values of a blocking rule mean the body part is not seen: not holding.
         known = all(r.ok is not None for r, tr in zip(results, self.trackers, strict=True) if tr.rule.blocking)
         change = self.hold.update(metrics.t, in_form, metrics.visible and known)
@@ -409,6 +437,7 @@ class SideChecker:
             return self.state.phase, results, events
         if not self._check_still_in_view(metrics, events):
             return self.state.phase, results, events
+        self._learn_baseline(metrics)
         if self.exercise.kind is Kind.REPS:
             phase = self._rep_phase()
             results = self._judge_continuous(metrics, phase, events)

@@ -164,6 +164,7 @@ def _rule(table: _Table, kind: Kind, sides: tuple[str, ...]) -> Rule:
         grace_s=grace,
         cue_below=cue_below,
         cue_above=cue_above,
+        relative=table.get("relative", bool, False),
     )
     table.done()
     return rule

@@ -44,6 +44,15 @@ def bind_side(text: str, side: str) -> str:
     return text.replace("{side}", side).replace("{other}", OTHER_SIDE[side])
 
 
+def _bind_rule(rule: Rule, side: str) -> Rule:
+    return replace(
+        rule,
+        metric=bind_side(rule.metric, side),
+        cue_below=bind_side(rule.cue_below, side),
+        cue_above=bind_side(rule.cue_above, side),
+    )
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -56,6 +65,9 @@ class Rule:
     grace_s: float = 0.5  # a fault shorter than this raises nothing
     cue_below: str = ""
     cue_above: str = ""
+    # The band is an offset from the user's own value in the first seconds of the exercise:
+    # for small signals whose absolute level varies with body and camera (pelvic roll).
+    relative: bool = False
 
     def judge(self, value: float) -> bool | None:
         """True in the band, False out of it, None when the value is unknown."""
@@ -160,10 +172,13 @@ class ExerciseDef:
 
     def for_side(self, side: str) -> ExerciseDef:
         """This exercise with ``{side}``/``{other}`` bound to ``side`` in every metric."""
-        rules = tuple(replace(r, metric=bind_side(r.metric, side)) for r in self.rules)
+        rules = tuple(_bind_rule(r, side) for r in self.rules)
         setup = replace(
             self.setup,
-            conditions=tuple(replace(c, metric=bind_side(c.metric, side)) for c in self.setup.conditions),
+            conditions=tuple(
+                replace(c, metric=bind_side(c.metric, side), hint=bind_side(c.hint, side))
+                for c in self.setup.conditions
+            ),
         )
         reps = replace(self.reps, metric=bind_side(self.reps.metric, side)) if self.reps else None
         cycles = (

@@ -3,9 +3,11 @@
 The only module that imports pyttsx3. pyttsx3's engine must be created and run in one thread
 (nateshmbhat/pyttsx3#327), ``runAndWait`` on the frame loop would freeze the video, and a
 long-lived engine hangs or goes silent after the first utterance on some espeak and macOS
-setups (#22, #126) or raises "run loop already started" after a failed utterance (#262).
-So the worker thread builds a fresh engine for every utterance. Without a working engine the
-worker warns once and carries on muted: the on-screen cues still work.
+setups (#22, #126) or raises "run loop already started" after a failed utterance (#262);
+pyttsx3 2.99's espeak driver also keeps writing to the last ``save_to_file`` target. So the
+worker thread builds a fresh engine for every utterance (a few milliseconds with espeak).
+Without a working engine the worker warns once and carries on muted: the on-screen cues
+still work.
 """
 
 from __future__ import annotations
