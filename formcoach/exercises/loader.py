@@ -37,7 +37,7 @@ class ExerciseFileError(FormcoachError):
         super().__init__(f"{path}: {key}: {problem}" if key else f"{path}: {problem}")
 
 
-class _Table:
+class TomlTable:
     """A TOML table that remembers which keys were read, so leftovers can be rejected."""
 
     def __init__(self, path: Path, data: dict[str, Any], prefix: str = "") -> None:
@@ -81,15 +81,15 @@ class _Table:
             raise self.error(name, "must be a list of strings")
         return tuple(items)
 
-    def sub(self, name: str, required: bool = False) -> _Table | None:
+    def sub(self, name: str, required: bool = False) -> TomlTable | None:
         value = self.get(name, dict, ... if required else None)
-        return None if value is None else _Table(self.path, value, f"{self.key(name)}.")
+        return None if value is None else TomlTable(self.path, value, f"{self.key(name)}.")
 
-    def subs(self, name: str) -> list[_Table]:
+    def subs(self, name: str) -> list[TomlTable]:
         value = self.get(name, list, [])
         if not all(isinstance(v, dict) for v in value):
             raise self.error(name, "must be an array of tables ([[...]])")
-        return [_Table(self.path, v, f"{self.key(name)}[{i}].") for i, v in enumerate(value)]
+        return [TomlTable(self.path, v, f"{self.key(name)}[{i}].") for i, v in enumerate(value)]
 
     def done(self) -> None:
         unknown = sorted(set(self.data) - self.used)
@@ -104,7 +104,7 @@ class _Table:
         return value
 
 
-def _check_metric(table: _Table, key: str, metric: str, sides: tuple[str, ...]) -> None:
+def _check_metric(table: TomlTable, key: str, metric: str, sides: tuple[str, ...]) -> None:
     for side in sides:
         bound = bind_side(metric, side)
         if "{" in bound:
@@ -113,7 +113,7 @@ def _check_metric(table: _Table, key: str, metric: str, sides: tuple[str, ...]) 
             raise table.error(key, f"unknown measurement {bound!r} (`formcoach measurements` lists them)")
 
 
-def _band(table: _Table) -> tuple[float, float, float | None]:
+def _band(table: TomlTable) -> tuple[float, float, float | None]:
     """``target`` ± ``tolerance`` and/or ``min``/``max``: the good band and the ideal."""
     target = table.number("target", None)
     tolerance = table.number("tolerance", None, positive=True)
@@ -132,7 +132,7 @@ def _band(table: _Table) -> tuple[float, float, float | None]:
     return low, high, target
 
 
-def _rule(table: _Table, kind: Kind, sides: tuple[str, ...]) -> Rule:
+def _rule(table: TomlTable, kind: Kind, sides: tuple[str, ...]) -> Rule:
     rule_id = table.get("id", str)
     metric = table.get("metric", str)
     _check_metric(table, "metric", metric, sides)
@@ -170,7 +170,7 @@ def _rule(table: _Table, kind: Kind, sides: tuple[str, ...]) -> Rule:
     return rule
 
 
-def _reps(table: _Table, sides: tuple[str, ...]) -> RepSpec:
+def _reps(table: TomlTable, sides: tuple[str, ...]) -> RepSpec:
     metric = table.get("metric", str)
     _check_metric(table, "metric", metric, sides)
     direction = table.choice("direction", ("increase", "decrease"))
@@ -203,7 +203,7 @@ def _reps(table: _Table, sides: tuple[str, ...]) -> RepSpec:
     return spec
 
 
-def _hold(table: _Table) -> HoldSpec:
+def _hold(table: TomlTable) -> HoldSpec:
     min_s = table.number("min_s", positive=True)
     max_s = table.number("max_s", min_s)
     if max_s < min_s:
@@ -220,7 +220,7 @@ def _hold(table: _Table) -> HoldSpec:
     return spec
 
 
-def _cycles(table: _Table, sides: tuple[str, ...]) -> CycleSpec:
+def _cycles(table: TomlTable, sides: tuple[str, ...]) -> CycleSpec:
     x, y = table.get("x", str), table.get("y", str)
     _check_metric(table, "x", x, sides)
     _check_metric(table, "y", y, sides)
@@ -240,7 +240,7 @@ def _cycles(table: _Table, sides: tuple[str, ...]) -> CycleSpec:
     return spec
 
 
-def _setup(table: _Table | None, sides: tuple[str, ...]) -> Setup:
+def _setup(table: TomlTable | None, sides: tuple[str, ...]) -> Setup:
     if table is None:
         return Setup()
     parts = table.strings("parts", Setup().parts)
@@ -270,7 +270,7 @@ def parse_exercise(path: Path) -> ExerciseDef:
         raise ExerciseFileError(path, "", f"not valid TOML: {error}") from None
     except OSError as error:
         raise ExerciseFileError(path, "", f"cannot read: {error.strerror}") from None
-    top = _Table(path, data)
+    top = TomlTable(path, data)
     version = top.get("schema_version", int)
     if version != SCHEMA_VERSION:
         raise top.error("schema_version", f"this formcoach reads version {SCHEMA_VERSION}, not {version}")
