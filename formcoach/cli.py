@@ -378,6 +378,63 @@ def coach(
         console.print(f"recorded to {result.recording}")
 
 
+@app.command()
+def routine(
+    routine_id: Annotated[str, typer.Argument(metavar="ROUTINE", help="Routine id (`formcoach routines`).")],
+    source: SourceOption = None,
+    camera: CameraOption = 0,
+    model: ModelOption = "full",
+    window: Annotated[bool, typer.Option("--window/--no-window", help="Show the annotated video.")] = True,
+    mute: Annotated[bool, typer.Option("--mute", help="Don't speak.")] = False,
+    speech_wav: Annotated[Path | None, typer.Option("--speech-wav", help="Render speech to WAV files here.")] = None,
+    summary_json: Annotated[
+        Path | None, typer.Option("--summary-json", help="Write the routine's summary here.")
+    ] = None,
+    record: Annotated[bool, typer.Option("--record/--no-record", help="Keep the session in --recordings.")] = True,
+    recordings: Annotated[Path, typer.Option(help="Where sessions are recorded.")] = RECORDINGS_DIR,
+) -> None:
+    """Coach a whole routine: each exercise in turn, with spoken transitions and rests."""
+    from formcoach.coach import CoachOptions, SpeechOptions, coach_routine, display_available
+    from formcoach.exercises.routines import find_routine
+
+    plan = find_routine(routine_id)
+    model_path = resolve_model(model)
+    if window and not display_available():
+        err_console.print("no display found: running without a window")
+        window = False
+    options = CoachOptions(
+        window=window,
+        speech=SpeechOptions(mute=mute, wav_dir=speech_wav),
+        record_dir=recordings if record else None,
+        summary_json=summary_json,
+    )
+    console.print(f"[bold]{plan.name}[/]: {len(plan.steps)} exercises, about {plan.planned_s / 60:.0f} minutes")
+    with (
+        open_source(source, camera) as frames,
+        _estimator(model_path) as estimator,
+        progress_bar(plan.name, frames.frame_count) as progress,
+    ):
+        result = coach_routine(
+            plan, frames, estimator, options, model_path, on_step=lambda _: progress.advance(progress.task_ids[0])
+        )
+    for summary in result.summaries:
+        print_summary(summary)
+    if result.recording:
+        console.print(f"recorded to {result.recording}")
+
+
+@app.command("routines")
+def routines_list() -> None:
+    """The routines you can run with `formcoach routine ROUTINE`."""
+    from formcoach.exercises.routines import load_routines
+
+    table = Table("id", "name", "exercises", "minutes", "sources")
+    for plan in load_routines().values():
+        steps = ", ".join(step.exercise.id for step in plan.steps)
+        table.add_row(plan.id, plan.name, steps, f"{plan.planned_s / 60:.0f}", ", ".join(plan.sources))
+    console.print(table)
+
+
 @app.command("eval")
 def evaluate(
     labels: Annotated[Path, typer.Argument(help="A labels.toml (see ../shared/clips/README.md for the format).")],

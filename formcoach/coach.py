@@ -7,18 +7,20 @@ sessions through here, so they share one code path with the live coach.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from formcoach import __version__
 from formcoach.checkers.session import ExerciseSession
+from formcoach.exercises.routines import Routine
 from formcoach.exercises.schema import ExerciseDef
-from formcoach.feedback.cue_policy import CuePolicy
+from formcoach.feedback.cue_policy import CuePolicy, Utterance
 from formcoach.feedback.speech import SpeechWorker
 from formcoach.pipeline import Analyzer, Sink, StageTimes, Step, run
 from formcoach.pose import PoseEstimator
@@ -27,7 +29,7 @@ from formcoach.recording.format import RECORDING_SCHEMA
 from formcoach.recording.writer import SessionRecorder
 from formcoach.sources import FrameSource
 from formcoach.summary import SessionLog, write_json
-from formcoach.types import Frame
+from formcoach.types import COUNT, SAFETY, Frame
 
 RECORDINGS_DIR = Path(__file__).resolve().parents[1] / "recordings"
 CUE_SHOWN_S = 4.0  # how long a spoken cue stays on screen
@@ -114,6 +116,8 @@ class SessionResult:
     detected: int
     recording: Path | None
     quit: bool = False  # the user stopped the session
+    end_t: float = 0.0  # stream time of the session's last frame
+    completed: bool = False  # every side reached its target
 
 
 def start_speech(options: SpeechOptions) -> SpeechWorker:
@@ -184,4 +188,71 @@ def coach_session(
         if options.summary_json:
             write_json(summary, options.summary_json)
     quit_early = bool(window and window.quit)
-    return SessionResult(summary, times, count, detected, recorder.folder if recorder else None, quit_early)
+    folder = recorder.folder if recorder else None
+    return SessionResult(summary, times, count, detected, folder, quit_early, log.last_t, session.finished)
+
+
+@dataclass
+class RoutineResult:
+    summaries: list[dict[str, Any]]
+    recording: Path | None
+    quit: bool
+
+
+def _skip_rest(frames: Iterator[Frame], until_t: float) -> Frame | None:
+    """Consume frames during a rest; returns the first frame after it (None at the end)."""
+    for frame in frames:
+        if frame.t >= until_t:
+            return frame
+    return None
+
+
+def coach_routine(
+    routine: Routine,
+    source: FrameSource,
+    estimator: PoseEstimator,
+    options: CoachOptions,
+    model_path: Path | None = None,
+    on_step: Callable[[Step], None] | None = None,
+) -> RoutineResult:
+    """Run every step of ``routine`` on one frame stream with one voice, saying each
+    transition; each exercise is recorded in its own sub-folder of the routine's folder."""
+    frames: Iterator[Frame] = iter(source)
+    folder = session_folder(options.record_dir, routine.id) if options.record_dir else None
+    summaries: list[dict[str, Any]] = []
+    quit_early = False
+    with start_speech(options.speech) as speech:
+        t = 0.0
+        for number, step in enumerate(routine.steps, start=1):
+            exercise = step.exercise
+            intro = (
+                f"Next: {exercise.name}. {exercise.placement}"
+                if number > 1
+                else f"{routine.name}. First: {exercise.name}. {exercise.placement}"
+            )
+            speech.say(Utterance(t, intro, SAFETY, "routine", t))
+            step_options = replace(options, record_dir=folder, summary_json=None)
+            result = coach_session(
+                exercise, source, estimator, step_options, model_path, on_step, frames=frames, speech=speech
+            )
+            summaries.append(result.summary)
+            t = result.summary["duration_s"] + t
+            if result.quit:
+                quit_early = True
+                break
+            if not result.completed:
+                break  # the video ended mid-exercise
+            if step.rest_s > 0 and number < len(routine.steps):
+                speech.say(Utterance(t, f"Rest for {step.rest_s:g} seconds.", COUNT, "routine_rest", t))
+                first = _skip_rest(frames, t + step.rest_s)
+                if first is None:
+                    break
+                frames = itertools.chain([first], frames)
+        speech.say(Utterance(t, f"{routine.name} done. Well done.", COUNT, "routine_done", t))
+    routine_summary = {"routine": routine.id, "name": routine.name, "exercises": summaries, "completed": not quit_early}
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_json(routine_summary, folder / "routine.json")
+    if options.summary_json:
+        write_json(routine_summary, options.summary_json)
+    return RoutineResult(summaries, folder, quit_early)
