@@ -435,6 +435,46 @@ def routines_list() -> None:
     console.print(table)
 
 
+@app.command()
+def bench(
+    source: Annotated[Path, typer.Option("--source", help="Clip to benchmark on.")],
+    exercise_id: Annotated[str, typer.Option("--exercise", help="Exercise to coach the clip as.")] = "squat",
+    frames: Annotated[int, typer.Option(help="At most this many frames (decoded into memory first).")] = 600,
+    model: ModelOption = "full",
+) -> None:
+    """Speed and memory of the whole coach on one clip, as ratios measured in one run.
+
+    Times each stage per frame, compares the full pipeline's throughput with the bare pose
+    landmarker's on the same frames (target ≥ 0.90), the largest frame gap while the coach
+    speaks (target ≤ 2 frame intervals), and re-analysis of the recorded poses without a
+    model against real time (target ≥ 200×).
+    """
+    from formcoach.bench import run_bench
+
+    model_path = resolve_model(model)
+    exercise = find_exercise(exercise_id)
+    with VideoFileSource(source) as video:
+        console.print(
+            f"Benchmarking {video.name} as {exercise.name} ({min(frames, video.frame_count or frames)} frames)…"
+        )
+        report = run_bench(exercise, video, lambda: _estimator(model_path), frames)
+    table = Table("stage", "ms / frame")
+    for stage, ms in report.ms_per_frame.items():
+        table.add_row(stage, f"{ms:.2f}")
+    console.print(table)
+    console.print(f"bare landmarker {report.bare_fps:.1f} fps · full pipeline {report.full_fps:.1f} fps")
+    console.print(f"throughput ratio (full / bare): {report.throughput_ratio:.3f}")
+    console.print(f"frame → decision latency: p50 {report.latency_p50_ms:.1f} ms, p95 {report.latency_p95_ms:.1f} ms")
+    console.print(
+        f"largest frame gap while speaking: {report.speech_gap_intervals:.2f} frame intervals ({report.utterances} utterances)"
+    )
+    console.print(f"re-analysis from recorded poses: {report.reanalysis_x_realtime:.0f}× real time")
+    if report.peak_rss_mb is not None:
+        console.print(f"peak memory (RSS): {report.peak_rss_mb:.0f} MB")
+    for target, met in report.verdicts().items():
+        console.print(f"{'[green]MET[/]' if met else '[red]MISSED[/]'}  {target}")
+
+
 @app.command("eval")
 def evaluate(
     labels: Annotated[Path, typer.Argument(help="A labels.toml (see ../shared/clips/README.md for the format).")],

@@ -23,11 +23,25 @@ from formcoach.types import ImageArray
 
 VIDEO_QUEUE_FRAMES = 120  # ~4 s at 30 fps: absorbs a slow disk without blocking the loop
 JPEG_QUALITY = 80
+# Recorded video is for looking back, not for pose estimation: capping its height keeps the
+# encoder from competing with the live loop for the CPU (and 1080p MJPEG would be ~5 MB/s).
+MAX_VIDEO_HEIGHT = 540
+
+
+def video_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The recorded video's size for a source of ``size``: at most MAX_VIDEO_HEIGHT tall."""
+    width, height = size
+    if height <= MAX_VIDEO_HEIGHT:
+        return size
+    scale = MAX_VIDEO_HEIGHT / height
+    return (round(width * scale / 2) * 2, MAX_VIDEO_HEIGHT)
 
 
 class _VideoWriterThread:
     def __init__(self, path: Path, fps: float, size: tuple[int, int]) -> None:
-        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, size)
+        self.size = video_size(size)
+        self._resize = self.size != size
+        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, self.size)
         if not self._writer.isOpened():
             raise FormcoachError(f"cannot write video to {path}; try --no-video")
         self._writer.set(cv2.VIDEOWRITER_PROP_QUALITY, JPEG_QUALITY)
@@ -37,6 +51,8 @@ class _VideoWriterThread:
 
     def _run(self) -> None:
         while (image := self._queue.get()) is not None:
+            if self._resize:
+                image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
             self._writer.write(image)
         self._writer.release()
 
