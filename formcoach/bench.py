@@ -7,6 +7,7 @@ while the coach speaks against the frame interval, re-analysis against real time
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import sys
 import tempfile
@@ -118,7 +119,7 @@ def run_bench(
         speech = start_speech(SpeechOptions(wav_dir=Path(tmp) / "speech"))
         options = CoachOptions(window=False, record_dir=Path(tmp) / "rec", speech=SpeechOptions(mute=True))
 
-        def on_step(step: Step) -> None:
+        def on_step(_: Step) -> None:
             wall.append(time.perf_counter())
             speaking.append(speech.busy)
 
@@ -162,7 +163,7 @@ def run_bench(
         "recording": ms.get("recording", 0.0),
         "summary log": ms.get("summary", 0.0),
     }
-    gaps = [b - a for a, b in zip(wall, wall[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(wall)]
     interval = statistics.median(gaps) if gaps else 0.0
     speech_gaps = [g for g, busy in zip(gaps, speaking[1:], strict=False) if busy]
     sorted_latency = sorted(latencies) or [0.0]

@@ -465,9 +465,8 @@ def bench(
     console.print(f"bare landmarker {report.bare_fps:.1f} fps · full pipeline {report.full_fps:.1f} fps")
     console.print(f"throughput ratio (full / bare): {report.throughput_ratio:.3f}")
     console.print(f"frame → decision latency: p50 {report.latency_p50_ms:.1f} ms, p95 {report.latency_p95_ms:.1f} ms")
-    console.print(
-        f"largest frame gap while speaking: {report.speech_gap_intervals:.2f} frame intervals ({report.utterances} utterances)"
-    )
+    gap, said = report.speech_gap_intervals, report.utterances
+    console.print(f"largest frame gap while speaking: {gap:.2f} frame intervals ({said} utterances)")
     console.print(f"re-analysis from recorded poses: {report.reanalysis_x_realtime:.0f}× real time")
     if report.peak_rss_mb is not None:
         console.print(f"peak memory (RSS): {report.peak_rss_mb:.0f} MB")

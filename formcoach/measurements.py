@@ -133,7 +133,9 @@ def _hip_flexion(side: str) -> Callable[[Body], float]:
 
 
 def _knee_hip_shoulder(side: str) -> Callable[[Body], float]:
-    return lambda b: g.included_angle(b.s(side, "knee"), b.s(side, "hip"), b.s(side, "shoulder"))
+    # Thigh against the trunk line (mid-hip → mid-shoulder) rather than this side's shoulder:
+    # shoulders are wider than hips, which would bend a straight body by ~10° in 3-D.
+    return lambda b: g.angle_between(b.thigh(side), -b.trunk_down)
 
 
 def _shin_angle(side: str) -> Callable[[Body], float]:

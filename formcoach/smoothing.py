@@ -26,7 +26,7 @@ class OneEuroParams:
             raise ValueError("One Euro cut-offs must be > 0 and beta >= 0")
 
 
-def _alpha(cutoff_hz: FloatArray | float, dt: float) -> FloatArray | float:
+def _alpha(cutoff_hz: FloatArray | float, dt: FloatArray | float) -> FloatArray | float:
     tau = 1.0 / (2 * math.pi * np.asarray(cutoff_hz))
     return 1.0 / (1.0 + tau / dt)
 
@@ -36,7 +36,8 @@ class OneEuroFilter:
 
     ``beta`` is scaled by the caller's units: with pixel coordinates a speed of 100 px/s is
     typical, so the default ``beta`` is per pixel/second divided by ``speed_scale``.
-    NaN inputs leave that element's state untouched and come out NaN.
+    Each element keeps its own last time: a NaN input leaves that element's state untouched
+    (and comes out NaN), and its next value is filtered over the whole time since it was seen.
     """
 
     def __init__(self, params: OneEuroParams = OneEuroParams(), speed_scale: float = 1.0) -> None:
@@ -44,30 +45,32 @@ class OneEuroFilter:
         self.speed_scale = speed_scale
         self._x: FloatArray | None = None
         self._dx: FloatArray | None = None
-        self._t: float | None = None
+        self._t: FloatArray | None = None  # per element; NaN until first seen
 
     def reset(self) -> None:
         self._x = self._dx = self._t = None
 
     def __call__(self, x: FloatArray, t: float) -> FloatArray:
         x = np.asarray(x, dtype=np.float64)
-        if self._x is None or self._t is None or self._dx is None or t <= self._t:
+        if self._x is None or self._dx is None or self._t is None:
             self._x = x.copy()
             self._dx = np.zeros_like(x)
-            self._t = t
+            self._t = np.where(np.isfinite(x), t, np.nan)
             return x.copy()
-        dt = t - self._t
-        self._t = t
         known = np.isfinite(x)
-        # An element that was unknown restarts from its first known value.
-        restart = known & ~np.isfinite(self._x)
-        prev = np.where(restart, x, self._x)
-        dx = np.where(known, (x - prev) / dt, 0.0)
-        dx_hat = self._dx + _alpha(self.params.derivative_cutoff_hz, dt) * (dx - self._dx)
+        seen_before = np.isfinite(self._t) & np.isfinite(self._x)
+        dt = np.where(seen_before, t - self._t, np.inf)
+        update = known & seen_before & (dt > 0)
+        safe_dt = np.where(update, dt, 1.0)
+        prev = np.where(update, self._x, x)
+        dx = np.where(update, (x - prev) / safe_dt, 0.0)
+        dx_hat = self._dx + _alpha(self.params.derivative_cutoff_hz, safe_dt) * (dx - self._dx)
         cutoff = self.params.min_cutoff_hz + self.params.beta * np.abs(dx_hat) / self.speed_scale
-        x_hat = prev + _alpha(cutoff, dt) * (x - prev)
-        self._x = np.where(known, x_hat, self._x)
-        self._dx = np.where(known, dx_hat, self._dx)
+        x_hat = np.where(update, prev + _alpha(cutoff, safe_dt) * (x - prev), x)
+        first = known & ~seen_before  # first sight of an element: take it as it is
+        self._x = np.where(update | first, x_hat, self._x)
+        self._dx = np.where(update, dx_hat, np.where(first, 0.0, self._dx))
+        self._t = np.where(update | first, t, self._t)
         return np.where(known, x_hat, np.nan)
 
 
@@ -93,11 +96,12 @@ class PoseSmoother:
         self._last_t: float | None = None
 
     def __call__(self, pose: Pose | None, t: float) -> Pose | None:
+        if self._last_t is not None and t - self._last_t > self.reset_after_s:
+            # The person was gone for a while: start afresh rather than glide from there.
+            self._xy.reset()
+            self._world.reset()
+            self._last_t = None
         if pose is None:
-            if self._last_t is not None and t - self._last_t > self.reset_after_s:
-                self._xy.reset()
-                self._world.reset()
-                self._last_t = None
             return None
         self._last_t = pose.t
         seen = (pose.visibility >= self.min_visibility)[:, None]

@@ -133,10 +133,10 @@ class RepCounter:
             self._primed = spec.past_start(value)
             return None
         if self._excursion_start is None:
-            if not spec.past_start(value):
-                self._excursion_start = t
-                self._peak, self._peak_t = value, t
-            return None
+            if spec.past_start(value):
+                return None
+            self._excursion_start = t
+            self._peak, self._peak_t = value, t
         if spec.further(value, self._peak):
             self._peak, self._peak_t = value, t
         if spec.past_end(value):
@@ -168,17 +168,28 @@ class RepCounter:
 class CycleCounter:
     """Counts full circles traced by a point (x, y), per direction.
 
-    The centre is the running mean over ``centre_window_s``; the angle around it is
-    unwrapped, and every full turn one way counts a circle that way. Samples too close
-    to the centre (``min_radius``) carry no direction and are skipped.
+    The centre is the running mean over ``centre_window_s``. The first ``warm_up_s`` of
+    samples are held back until a centre can be estimated, then replayed, so the first
+    circle counts from its start. A circle counts once the angle has turned a full turn one
+    way from its furthest point the other way, so reversing never carries part of a turn
+    into the other direction. Samples within ``min_radius`` of the centre carry no
+    direction and are skipped.
     """
+
+    warm_up_s = 1.0
 
     def __init__(self, spec: CycleSpec) -> None:
         self.spec = spec
         self._history: deque[tuple[float, float, float]] = deque()
+        self._pending: list[tuple[float, float, float]] | None = []
         self._angle: float | None = None
-        self._turn = 0.0  # radians accumulated since the last counted circle; + clockwise on screen
+        self._turned = 0.0  # unwrapped angle since the last count; + clockwise on screen
+        self._low = self._high = 0.0
         self.counts = {"clockwise": 0, "counterclockwise": 0}
+
+    def _centre(self) -> tuple[float, float]:
+        n = len(self._history)
+        return sum(h[1] for h in self._history) / n, sum(h[2] for h in self._history) / n
 
     def update(self, t: float, x: float, y: float) -> str | None:
         """Feed one sample; returns the direction of a circle just completed, if any."""
@@ -187,9 +198,18 @@ class CycleCounter:
         self._history.append((t, x, y))
         while self._history and t - self._history[0][0] > self.spec.centre_window_s:
             self._history.popleft()
-        cx = sum(h[1] for h in self._history) / len(self._history)
-        cy = sum(h[2] for h in self._history) / len(self._history)
-        dx, dy = x - cx, y - cy
+        if self._pending is not None:
+            self._pending.append((t, x, y))
+            if t - self._pending[0][0] < min(self.warm_up_s, self.spec.centre_window_s):
+                return None
+            pending, self._pending = self._pending, None
+            cx, cy = self._centre()
+            done = [self._turn(px - cx, py - cy) for _, px, py in pending]
+            return next((d for d in reversed(done) if d), None)
+        cx, cy = self._centre()
+        return self._turn(x - cx, y - cy)
+
+    def _turn(self, dx: float, dy: float) -> str | None:
         if math.hypot(dx, dy) < self.spec.min_radius:
             return None
         # Image y points down, so a positive atan2 step is clockwise as the user sees it.
@@ -197,12 +217,15 @@ class CycleCounter:
         if self._angle is None:
             self._angle = angle
             return None
-        step = (angle - self._angle + math.pi) % (2 * math.pi) - math.pi
+        self._turned += (angle - self._angle + math.pi) % (2 * math.pi) - math.pi
         self._angle = angle
-        self._turn += step
-        if abs(self._turn) < 2 * math.pi:
+        self._low, self._high = min(self._low, self._turned), max(self._high, self._turned)
+        if self._turned - self._low >= 2 * math.pi:
+            direction = "clockwise"
+        elif self._high - self._turned >= 2 * math.pi:
+            direction = "counterclockwise"
+        else:
             return None
-        direction = "clockwise" if self._turn > 0 else "counterclockwise"
-        self._turn -= math.copysign(2 * math.pi, self._turn)
+        self._turned = self._low = self._high = 0.0
         self.counts[direction] += 1
         return direction

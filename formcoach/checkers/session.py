@@ -31,7 +31,7 @@ from formcoach.types import (
     RuleResult,
 )
 
-NUMBER_WORDS = (
+_UNITS = (
     "zero",
     "one",
     "two",
@@ -79,8 +79,18 @@ LOST_AFTER_S = 1.0  # a pose or part gone this long sends the user back to setup
 BASELINE_S = 1.0  # relative rules measure the user's own value over this long first
 
 
+_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+
 def say_number(n: int) -> str:
-    return NUMBER_WORDS[n].capitalize() if 0 <= n < len(NUMBER_WORDS) else str(n)
+    """Counts as words, so every speech engine says them the same way ("Thirty-five")."""
+    if 0 <= n < len(_UNITS):
+        words = _UNITS[n]
+    elif 20 <= n < 100:
+        words = _TENS[n // 10] + (f"-{_UNITS[n % 10]}" if n % 10 else "")
+    else:
+        return str(n)
+    return words.capitalize()
 
 
 def format_cue(text: str, exercise: ExerciseDef, side: str) -> str:

@@ -74,6 +74,25 @@ class TomlTable:
             raise self.error(name, f"must be > 0, got {value}")
         return value
 
+    def non_negative(self, name: str, default: float) -> float:
+        value = self.number(name, default)
+        if value < 0:
+            raise self.error(name, f"must be >= 0, got {value:g}")
+        return value
+
+    def whole(self, name: str, default: Any = ...) -> int:
+        """A positive whole number (a count)."""
+        value = self.number(name, default, positive=True)
+        if value != int(value):
+            raise self.error(name, f"must be a whole number, got {value:g}")
+        return int(value)
+
+    def numbers(self, name: str, default: list[float]) -> tuple[float, ...]:
+        values = self.get(name, list, default)
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            raise self.error(name, "must be a list of numbers")
+        return tuple(float(v) for v in values)
+
     def strings(self, name: str, default: Any = ...) -> tuple[str, ...]:
         value = self.get(name, (list, str), default)
         items = [value] if isinstance(value, str) else list(value)
@@ -139,6 +158,8 @@ def _rule(table: TomlTable, kind: Kind, sides: tuple[str, ...]) -> Rule:
     low, high, target = _band(table)
     default_phases = ["hold"] if kind is Kind.HOLD else ["any"]
     phase_names = table.strings("phases", default_phases)
+    if not phase_names:
+        raise table.error("phases", "name at least one phase (or leave it out for the default)")
     phases = []
     for name in phase_names:
         if name not in Phase.__members__.values():
@@ -150,9 +171,7 @@ def _rule(table: TomlTable, kind: Kind, sides: tuple[str, ...]) -> Rule:
         raise table.error("cue_below", f"missing: what to say when {metric} is below {low:g}")
     if high < math.inf and not cue_above:
         raise table.error("cue_above", f"missing: what to say when {metric} is above {high:g}")
-    grace = table.number("grace_s", 0.5)
-    if grace < 0:
-        raise table.error("grace_s", "must be >= 0")
+    grace = table.non_negative("grace_s", 0.5)
     rule = Rule(
         id=rule_id,
         metric=metric,
@@ -193,11 +212,11 @@ def _reps(table: TomlTable, sides: tuple[str, ...]) -> RepSpec:
         increasing=increasing,
         start=start,
         end=end,
-        target=int(table.number("target", positive=True)),
-        sets=int(table.number("sets", 1, positive=True)),
-        rest_s=table.number("rest_s", 30.0),
-        min_rep_s=table.number("min_rep_s", 0.6),
-        hold_end_s=table.number("hold_end_s", 0.0),
+        target=table.whole("target"),
+        sets=table.whole("sets", 1),
+        rest_s=table.non_negative("rest_s", 30.0),
+        min_rep_s=table.non_negative("min_rep_s", 0.6),
+        hold_end_s=table.non_negative("hold_end_s", 0.0),
     )
     table.done()
     return spec
@@ -211,8 +230,8 @@ def _hold(table: TomlTable) -> HoldSpec:
     spec = HoldSpec(
         min_s=min_s,
         max_s=max_s,
-        grace_s=table.number("grace_s", 2.0),
-        milestones_left_s=tuple(float(m) for m in table.get("milestones_left_s", list, [10])),
+        grace_s=table.non_negative("grace_s", 2.0),
+        milestones_left_s=table.numbers("milestones_left_s", [10]),
     )
     if any(m <= 0 or m >= min_s for m in spec.milestones_left_s):
         raise table.error("milestones_left_s", f"each must be between 0 and min_s ({min_s:g})")
@@ -231,7 +250,7 @@ def _cycles(table: TomlTable, sides: tuple[str, ...]) -> CycleSpec:
     spec = CycleSpec(
         x=x,
         y=y,
-        target=int(table.number("target", positive=True)),
+        target=table.whole("target"),
         directions=directions,
         min_radius=table.number("min_radius", 0.02, positive=True),
         centre_window_s=table.number("centre_window_s", 3.0, positive=True),
@@ -257,7 +276,7 @@ def _setup(table: TomlTable | None, sides: tuple[str, ...]) -> Setup:
             raise cond.error("min", f"min {low:g} is not below max {high:g}")
         conditions.append(Condition(metric=metric, hint=cond.get("hint", str), minimum=low, maximum=high))
         cond.done()
-    setup = Setup(parts=parts, conditions=tuple(conditions), settle_s=table.number("settle_s", Setup().settle_s))
+    setup = Setup(parts=parts, conditions=tuple(conditions), settle_s=table.non_negative("settle_s", Setup().settle_s))
     table.done()
     return setup
 
@@ -279,6 +298,8 @@ def parse_exercise(path: Path) -> ExerciseDef:
         raise top.error("id", f"{exercise_id!r} must match the file name {path.stem!r}")
     kind = Kind(top.choice("kind", [k.value for k in Kind]))
     sides = top.strings("sides", (BOTH,))
+    if not sides:
+        raise top.error("sides", 'list at least one side, or ["both"] for a bilateral move')
     for side in sides:
         if side not in SIDE_CHOICES:
             raise top.error("sides", f"unknown side {side!r}; use left, right or both")
@@ -313,7 +334,7 @@ def parse_exercise(path: Path) -> ExerciseDef:
     cues = Cues(
         start=cues_table.get("start", str),
         done=cues_table.get("done", str),
-        cooldown_s=cues_table.number("cooldown_s", 6.0),
+        cooldown_s=cues_table.non_negative("cooldown_s", 6.0),
         side_switch=cues_table.get("side_switch", str, "Switch sides."),
         encouragement=cues_table.strings("encouragement", ()),
     )

@@ -59,8 +59,8 @@ def _step(table: TomlTable, library: dict[str, ExerciseDef]) -> RoutineStep:
             raise table.error("reps", f"{exercise_id} is a {exercise.kind.value} exercise, not reps")
         reps = replace(
             exercise.reps,
-            target=int(table.number("reps", exercise.reps.target, positive=True)),
-            sets=int(table.number("sets", exercise.reps.sets, positive=True)),
+            target=table.whole("reps", exercise.reps.target),
+            sets=table.whole("sets", exercise.reps.sets),
         )
         exercise = replace(exercise, reps=reps)
     if "hold_s" in table.data:
@@ -76,9 +76,7 @@ def _step(table: TomlTable, library: dict[str, ExerciseDef]) -> RoutineStep:
         if any(side not in SIDE_CHOICES for side in sides) or (exercise.sides == (BOTH,)) != (sides == (BOTH,)):
             raise table.error("sides", f"must match {exercise_id}'s sides {list(exercise.sides)} or pick from them")
         exercise = replace(exercise, sides=sides)
-    rest_s = table.number("rest_s", 15.0)
-    if rest_s < 0:
-        raise table.error("rest_s", "must be >= 0")
+    rest_s = table.non_negative("rest_s", 15.0)
     table.done()
     return RoutineStep(exercise, rest_s)
 

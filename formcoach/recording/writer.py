@@ -51,9 +51,7 @@ class _VideoWriterThread:
 
     def _run(self) -> None:
         while (image := self._queue.get()) is not None:
-            if self._resize:
-                image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
-            self._writer.write(image)
+            self._writer.write(cv2.resize(image, self.size, interpolation=cv2.INTER_AREA) if self._resize else image)
         self._writer.release()
 
     def write(self, image: ImageArray) -> None:

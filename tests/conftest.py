@@ -1,0 +1,10 @@
+"""Make the test helpers (``synthetic``) importable when pytest runs from the repo root."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+TESTS_DIR = str(Path(__file__).resolve().parent)
+if TESTS_DIR not in sys.path:
+    sys.path.insert(0, TESTS_DIR)

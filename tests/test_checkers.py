@@ -1,0 +1,670 @@
+"""Checkers: counters as units, and whole sessions driven by synthetic poses through the
+pipeline (smoothing → measurements → ExerciseSession)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from synthetic import Angles, angles, concat, repeat, sequence
+
+from formcoach.checkers.counters import CycleCounter, HoldTimer, RepCounter
+from formcoach.checkers.rules import RuleTracker
+from formcoach.checkers.session import ExerciseSession
+from formcoach.exercises.loader import find_exercise
+from formcoach.exercises.schema import CycleSpec, HoldSpec, Phase, RepSpec, Rule
+from formcoach.pipeline import Analyzer, replay
+from formcoach.types import EventKind, Facing, Metrics
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def run(exercise_id, keyframes, fps=30.0, gaps=(), sides=None, **pose_kwargs):
+    session = ExerciseSession(find_exercise(exercise_id), sides)
+    steps = list(replay(sequence(keyframes, fps=fps, gaps=gaps, **pose_kwargs), Analyzer(session)))
+    assert steps, "no frames"
+    return steps
+
+
+def events(steps, *kinds, key=None):
+    return [e for s in steps for e in s.update.events if e.kind in kinds and (key is None or e.key == key)]
+
+
+def first_t(steps, kind, key=None):
+    found = events(steps, kind, key=key)
+    assert found, f"no {kind} event"
+    return found[0].t
+
+
+def state_at(steps, t):
+    """The update of the last frame at or before ``t``."""
+    return [s.update for s in steps if s.update.t <= t + 1e-9][-1]
+
+
+CORRECTIVE = (EventKind.RULE_FAIL, EventKind.REP_PARTIAL, EventKind.HOLD_PAUSE, EventKind.POSE_LOST)
+
+
+# -- glute bridge ------------------------------------------------------------------------
+# Thresholds are read from the exercise files (they are being tuned): the synthetic angles
+# are placed relative to them. knee_hip_shoulder = 180 − hip flexion (legs follow the trunk).
+
+BRIDGE_DEF = find_exercise("glute_bridge")
+BRIDGE_SPEC = BRIDGE_DEF.reps
+BRIDGE_LINE = next(r for r in BRIDGE_DEF.rules if r.id == "bridge_line")
+assert BRIDGE_SPEC is not None and BRIDGE_SPEC.increasing and BRIDGE_SPEC.metric == "knee_hip_shoulder"
+
+
+def bridge_at(khs: float, knee: float = 90.0, lean: float = 0.0) -> Angles:
+    return angles(hip=180.0 - khs, knee=knee, trunk_lean=lean)
+
+
+REST_KHS, TOP_KHS = BRIDGE_SPEC.start - 17.0, 175.0
+BRIDGE_REST = bridge_at(REST_KHS)
+BRIDGE_TOP = bridge_at(TOP_KHS, knee=85.0, lean=-20.0)
+BRIDGE = [(0.0, BRIDGE_REST), (1.0, BRIDGE_TOP), (1.4, BRIDGE_TOP), (2.4, BRIDGE_REST), (2.9, BRIDGE_REST)]
+SETTLE = [(0.0, BRIDGE_REST), (1.0, BRIDGE_REST)]
+
+
+def bridge_run(keyframes, facing="left", **kwargs):
+    return run("glute_bridge", keyframes, posture="supine", facing=facing, **kwargs)
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_glute_bridge_five_clean_reps(facing):
+    steps = bridge_run(concat(SETTLE, repeat(BRIDGE, 5)), facing=facing)
+    assert first_t(steps, EventKind.START) == pytest.approx(BRIDGE_DEF.setup.settle_s, abs=0.05)
+    done = events(steps, EventKind.REP_DONE)
+    assert [e.data["rep"] for e in done] == [1, 2, 3, 4, 5]
+    assert [e.message for e in done] == ["One", "Two", "Three", "Four", "Five"]
+    assert steps[-1].update.rep_count == 5
+    # Each rep is counted while lowering, once back past the start threshold (plus one
+    # frame and the smoothing's lag).
+    lowering = (TOP_KHS - BRIDGE_SPEC.start) / (TOP_KHS - REST_KHS)
+    for i, e in enumerate(done):
+        lowered = 1.0 + 2.9 * i + 1.4 + 1.0 * lowering
+        assert lowered - 0.05 <= e.t <= lowered + 0.2
+        assert e.data["peak"] == pytest.approx(TOP_KHS, abs=1.0)
+    assert events(steps, *CORRECTIVE) == []
+
+
+def test_glute_bridge_hovering_at_start_threshold_adds_no_reps():
+    # knee–hip–shoulder oscillating start ± 3° for 8 s.
+    low, high = bridge_at(BRIDGE_SPEC.start - 3.0), bridge_at(BRIDGE_SPEC.start + 3.0)
+    wobble = [(0.0, low), (0.3, high), (0.6, low)]
+    steps = bridge_run(concat(SETTLE, repeat(wobble, 13)))
+    values = [s.metrics.values["knee_hip_shoulder"] for s in steps if s.update.t > 1.2]
+    assert max(values) > BRIDGE_SPEC.start  # it does cross the start threshold …
+    assert min(values) < BRIDGE_SPEC.start
+    assert steps[-1].update.rep_count == 0  # … and counts nothing
+    assert events(steps, EventKind.REP_DONE) == []
+
+
+def test_glute_bridge_hovering_at_end_threshold_adds_no_reps():
+    # Rise, then hover end ± 3° for 6 s: crossing the end threshold again and again is one
+    # rep at most, and only once back down.
+    a = bridge_at(BRIDGE_SPEC.end + 3.0, knee=88.0, lean=-10.0)
+    b = bridge_at(BRIDGE_SPEC.end - 3.0, knee=88.0, lean=-10.0)
+    hover = [(0.0, a), (0.3, b), (0.6, a)]
+    rise = [(0.0, BRIDGE_REST), (1.0, a)]
+    down = [(0.0, a), (1.0, BRIDGE_REST), (1.5, BRIDGE_REST)]
+    keyframes = concat(SETTLE, rise, repeat(hover, 10))
+    steps = bridge_run(keyframes)
+    values = [s.metrics.values["knee_hip_shoulder"] for s in steps if s.update.t > 3.0]
+    assert min(values) < BRIDGE_SPEC.end < max(values)
+    assert steps[-1].update.rep_count == 0
+    steps = bridge_run(concat(keyframes, down))
+    assert steps[-1].update.rep_count == 1
+    assert len(events(steps, EventKind.REP_DONE)) == 1
+
+
+def test_getting_into_position_is_not_a_rep():
+    (bend,) = [c for c in BRIDGE_DEF.setup.conditions if c.metric == "knee_flexion"]
+    flat = Angles()  # lying flat, legs straight: knee–hip–shoulder 180, like a bridge top
+    keyframes = [(0.0, flat), (1.5, flat), (2.5, BRIDGE_REST), (5.0, BRIDGE_REST)]
+    steps = bridge_run(keyframes)
+    hints = events(steps, EventKind.SETUP_HINT)
+    assert [h.message for h in hints] == [bend.hint]
+    assert first_t(steps, EventKind.START) > 2.0  # only once the knees are bent
+    assert steps[-1].update.rep_count == 0
+    assert events(steps, EventKind.REP_DONE, EventKind.REP_PARTIAL) == []
+    # … and the counter is live afterwards: one bridge is one rep.
+    steps = bridge_run(concat(keyframes, BRIDGE))
+    assert steps[-1].update.rep_count == 1
+
+
+def test_bridge_too_low_at_the_top_is_cued_but_counted():
+    if not BRIDGE_LINE.minimum > BRIDGE_SPEC.end + 1.0:
+        pytest.skip("bridge_line's minimum is not above the rep's end threshold")
+    sag_khs = (BRIDGE_SPEC.end + BRIDGE_LINE.minimum) / 2  # past end, below the line rule
+    sag = bridge_at(sag_khs, knee=88.0, lean=-10.0)
+    cycle = [(0.0, BRIDGE_REST), (1.0, sag), (1.5, sag), (2.5, BRIDGE_REST), (3.0, BRIDGE_REST)]
+    steps = bridge_run(concat(SETTLE, cycle))
+    fails = events(steps, EventKind.RULE_FAIL, key="bridge_line")
+    assert len(fails) == 1
+    assert fails[0].message == BRIDGE_LINE.cue_below
+    assert fails[0].data["direction"] == "below"
+    assert fails[0].data["value"] == pytest.approx(sag_khs, abs=1.0)
+    assert steps[-1].update.rep_count == (0 if BRIDGE_LINE.blocking else 1)
+
+
+def test_pose_lost_mid_rep_does_not_count_and_counting_resumes():
+    # Two good reps; the third happens with the pose lost from rising to lowered; then one
+    # more good rep.
+    keyframes = concat(SETTLE, repeat(BRIDGE, 4))
+    third_start = 1.0 + 2 * 2.9
+    gap = (third_start + 0.3, third_start + 2.6)
+    steps = bridge_run(keyframes, gaps=[gap])
+    done = events(steps, EventKind.REP_DONE)
+    assert [e.data["rep"] for e in done] == [1, 2, 3]
+    assert done[2].t > third_start + 2.9  # the count after the gap is the fourth bridge
+    assert len(events(steps, EventKind.POSE_LOST)) == 1
+    assert state_at(steps, gap[0] + 0.5).rep_count == 2
+    assert steps[-1].update.rep_count == 3
+
+
+def test_none_poses_only_never_count_or_start():
+    steps = bridge_run([*SETTLE, (5.0, BRIDGE_REST)], gaps=[(0.0, 10.0)])
+    assert all(s.update.phase == "setup" for s in steps)
+    assert steps[-1].update.rep_count == 0
+    assert [e.message for e in events(steps, EventKind.SETUP_HINT)] == ["I can't see you. Step into the camera's view."]
+
+
+# -- lunge -------------------------------------------------------------------------------
+
+LUNGE_DEF = find_exercise("lunge")
+LUNGE_SPEC = LUNGE_DEF.reps
+KNEE_90 = next(r for r in LUNGE_DEF.rules if r.id == "front_knee_90")
+UPRIGHT = next(r for r in LUNGE_DEF.rules if r.id == "torso_upright")
+assert LUNGE_SPEC is not None and LUNGE_SPEC.metric == "front_knee_flexion" and LUNGE_SPEC.increasing
+
+
+def lunge_angles(front: str, hip: float, knee: float, back_hip: float, back_knee: float, **kw: float) -> Angles:
+    back = "right" if front == "left" else "left"
+    return Angles(
+        **{f"{front}_hip": hip, f"{front}_knee": knee, f"{back}_hip": back_hip, f"{back}_knee": back_knee}, **kw
+    )
+
+
+def lunge_cycle(front: str, depth: float = 90.0, lean: float = 0.0):
+    up = lunge_angles(front, 30.0, 15.0, -15.0, 20.0)
+    down = lunge_angles(front, 80.0, depth, -5.0, 90.0, trunk_lean=lean)
+    return [(0.0, up), (0.5, up), (1.5, down), (2.0, down), (3.0, up)]
+
+
+def lunge_run(keyframes, facing="left"):
+    return run("lunge", keyframes, facing=facing, legs_follow_trunk=False)
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+@pytest.mark.parametrize("front", ["left", "right"])
+def test_lunge_counts_on_the_front_leg(front, facing):
+    cycle = lunge_cycle(front)
+    steps = lunge_run(concat(cycle[:2], repeat(cycle, 3)), facing=facing)
+    assert steps[-1].metrics.facing is Facing(facing)
+    done = events(steps, EventKind.REP_DONE)
+    assert len(done) == 3
+    assert steps[-1].update.rep_count == 3
+    for e in done:
+        assert e.data["peak"] == pytest.approx(90.0, abs=1.5)
+    assert all(s.metrics.front_side == front for s in steps)
+    assert events(steps, *CORRECTIVE) == []
+
+
+def test_lunge_legs_can_alternate():
+    a, b = lunge_cycle("left"), lunge_cycle("right")
+    steps = lunge_run(concat(a[:2], a, b, a, b), facing="right")
+    counted = [s for s in steps if events([s], EventKind.REP_DONE)]
+    assert [s.metrics.front_side for s in counted] == ["left", "right", "left", "right"]
+    assert steps[-1].update.rep_count == 4
+
+
+@pytest.mark.parametrize("front", ["left", "right"])
+def test_shallow_lunge_cues_go_lower_within_the_rep(front):
+    # Past the start threshold (a rep attempt) but short of the end and of the rule's minimum.
+    shallow = (LUNGE_SPEC.start + min(LUNGE_SPEC.end, KNEE_90.minimum)) / 2
+    cycle = lunge_cycle(front, depth=shallow)
+    steps = lunge_run(concat(cycle[:2], cycle), facing="left")
+    fails = events(steps, EventKind.RULE_FAIL, key="front_knee_90")
+    assert len(fails) == 1
+    assert fails[0].message == KNEE_90.cue_below == "Go lower, until your front knee is at 90 degrees."
+    assert fails[0].data["direction"] == "below"
+    assert fails[0].data["value"] == pytest.approx(shallow, abs=1.5)
+    # Said as the attempt ends: after the bottom (t = 0.5 + 2.0) and by the time the knee is
+    # back past the start threshold (+ smoothing lag).
+    back_at_start = 0.5 + 2.0 + 1.0 * (shallow - LUNGE_SPEC.start) / (shallow - 15.0)
+    assert 0.5 + 2.0 < fails[0].t <= back_at_start + 0.2
+    assert steps[-1].update.rep_count == 0
+    assert events(steps, EventKind.REP_DONE) == []
+
+
+def test_too_deep_lunge_is_cued():
+    deep = KNEE_90.maximum + 10.0
+    cycle = lunge_cycle("left", depth=deep)
+    steps = lunge_run(concat(cycle[:2], cycle), facing="left")
+    fails = events(steps, EventKind.RULE_FAIL, key="front_knee_90")
+    assert [f.message for f in fails] == [KNEE_90.cue_above]
+    assert fails[0].data["value"] == pytest.approx(deep, abs=1.5)
+    assert steps[-1].update.rep_count == (0 if KNEE_90.blocking else 1)
+
+
+def test_lunge_leaning_at_the_bottom_is_cued():
+    lean = UPRIGHT.maximum + 15.0
+    cycle = lunge_cycle("left", lean=lean)
+    steps = lunge_run(concat(cycle[:2], cycle), facing="left")
+    fails = events(steps, EventKind.RULE_FAIL, key="torso_upright")
+    assert [f.message for f in fails] == [UPRIGHT.cue_above]
+    assert fails[0].data["value"] == pytest.approx(lean, abs=1.5)
+    assert steps[-1].metrics.front_side == "left"  # leaning does not swap the roles
+
+
+# -- couch stretch -----------------------------------------------------------------------
+
+COUCH_DEF = find_exercise("couch_stretch")
+COUCH_HOLD = COUCH_DEF.hold
+TORSO = next(r for r in COUCH_DEF.rules if r.id == "torso_upright")
+assert COUCH_HOLD is not None and TORSO.blocking
+
+
+def couch(side: str = "left", lean: float = 0.0) -> Angles:
+    """Back leg ``side`` (knee in the corner, shin up the wall), front leg at 90/90."""
+    other = "right" if side == "left" else "left"
+    return Angles(
+        **{f"{side}_hip": -15.0, f"{side}_knee": 130.0, f"{other}_hip": 80.0, f"{other}_knee": 90.0},
+        trunk_lean=lean,
+    )
+
+
+GOOD, LEAN = couch(), couch(lean=TORSO.maximum + 15.0)
+
+
+def couch_run(keyframes, **kwargs):
+    kwargs.setdefault("fps", 15.0)
+    return run("couch_stretch", keyframes, posture="kneeling", facing="left", legs_follow_trunk=False, **kwargs)
+
+
+def fault(start: float, length: float, ramp: float = 0.1):
+    """Good form with a trunk-lean fault: the lean passes its maximum half-way up each ramp
+    (almost: the ramp is to max + 15°), at ``start`` and ``start + length``."""
+    return [
+        (0.0, GOOD),
+        (start - ramp / 2, GOOD),
+        (start + ramp / 2, LEAN),
+        (start + length - ramp / 2, LEAN),
+        (start + length + ramp / 2, GOOD),
+    ]
+
+
+def test_couch_stretch_measures_as_built():
+    steps = couch_run([(0.0, GOOD), (1.0, GOOD)])
+    m = steps[-1].metrics
+    assert m.front_side == "right"
+    assert m.values["front_knee_flexion"] == pytest.approx(90.0, abs=1.0)
+    assert m.values["trunk_lean"] == pytest.approx(0.0, abs=1.0)
+    steps = couch_run([(0.0, LEAN), (1.0, LEAN)])
+    assert steps[-1].metrics.values["trunk_lean"] == pytest.approx(TORSO.maximum + 15.0, abs=1.0)
+    assert steps[-1].metrics.values["front_knee_flexion"] == pytest.approx(90.0, abs=1.0)
+
+
+def test_couch_stretch_hold_timer_counts_good_form_time():
+    steps = couch_run([(0.0, GOOD), (20.0, GOOD)], fps=30.0)
+    started = first_t(steps, EventKind.HOLD_START)
+    assert started == pytest.approx(COUCH_DEF.setup.settle_s + 1 / 30, abs=0.05)
+    assert steps[-1].update.hold_s == pytest.approx(20.0 - started, abs=0.1)
+    assert steps[-1].update.phase == "hold"
+
+
+def test_couch_stretch_long_fault_cues_and_pauses():
+    start, length = 10.0, 5.0
+    steps = couch_run([*fault(start, length), (25.0, GOOD)])
+    fails = events(steps, EventKind.RULE_FAIL, key="torso_upright")
+    assert fails, "no torso_upright cue"
+    assert start + TORSO.grace_s <= fails[0].t <= start + TORSO.grace_s + 0.5
+    assert fails[0].message == TORSO.cue_above
+    assert fails[0].data["direction"] == "above"
+    pauses = events(steps, EventKind.HOLD_PAUSE)
+    assert len(pauses) == 1
+    assert start + COUCH_HOLD.grace_s <= pauses[0].t <= start + COUCH_HOLD.grace_s + 0.5
+    # The clock holds still from the fault's start until form is back.
+    held_at_fault = state_at(steps, start).hold_s
+    assert state_at(steps, start + length - 0.1).hold_s == pytest.approx(held_at_fault, abs=0.1)
+    assert pauses[0].data["held_s"] == pytest.approx(held_at_fault, abs=0.1)
+    assert len(events(steps, EventKind.RULE_OK, key="torso_upright")) == 1
+    assert len(events(steps, EventKind.HOLD_START)) == 2
+    hold_start = first_t(steps, EventKind.HOLD_START)
+    good_time = (25.0 - hold_start) - length
+    assert steps[-1].update.hold_s == pytest.approx(good_time, abs=0.1)
+
+
+def test_couch_stretch_short_fault_raises_nothing_and_keeps_the_clock():
+    assert TORSO.grace_s > 0.3
+    steps = couch_run([*fault(10.0, 0.3), (20.0, GOOD)])
+    lean = [s.metrics.values["trunk_lean"] for s in steps]
+    assert max(lean) > TORSO.maximum  # the fault was seen
+    assert events(steps, *CORRECTIVE) == []
+    hold_start = first_t(steps, EventKind.HOLD_START)
+    assert len(events(steps, EventKind.HOLD_START)) == 1
+    assert steps[-1].update.hold_s == pytest.approx(20.0 - hold_start, abs=0.1)
+
+
+def test_couch_stretch_fault_between_rule_and_hold_grace_cues_but_keeps_the_clock():
+    length = (TORSO.grace_s + COUCH_HOLD.grace_s) / 2
+    steps = couch_run([*fault(10.0, length), (20.0, GOOD)])
+    assert len(events(steps, EventKind.RULE_FAIL, key="torso_upright")) == 1
+    assert events(steps, EventKind.HOLD_PAUSE) == []
+    hold_start = first_t(steps, EventKind.HOLD_START)
+    assert steps[-1].update.hold_s == pytest.approx(20.0 - hold_start, abs=0.1)
+
+
+def test_couch_stretch_pose_lost_pauses_the_hold():
+    gap = (8.0, 8.8)  # shorter than LOST_AFTER_S: no return to setup
+    steps = couch_run([(0.0, GOOD), (15.0, GOOD)], gaps=[gap], fps=30.0)
+    assert events(steps, EventKind.POSE_LOST) == []
+    pauses = events(steps, EventKind.HOLD_PAUSE)
+    assert len(pauses) == 1
+    assert pauses[0].t == pytest.approx(gap[0], abs=0.05)  # at once, no grace
+    assert state_at(steps, gap[1] - 0.05).hold_s == pytest.approx(state_at(steps, gap[0] - 0.05).hold_s, abs=0.05)
+    hold_start = first_t(steps, EventKind.HOLD_START)
+    assert steps[-1].update.hold_s == pytest.approx(15.0 - hold_start - (gap[1] - gap[0]), abs=0.1)
+
+
+def test_couch_stretch_good_performance_both_sides_has_no_cue():
+    right_side = couch("right")
+    keyframes = [(0.0, GOOD), (COUCH_HOLD.min_s + 1.0, GOOD), (COUCH_HOLD.min_s + 2.0, right_side)]
+    keyframes.append((2 * COUCH_HOLD.min_s + 5.0, right_side))
+    steps = couch_run(keyframes, fps=10.0)
+    assert events(steps, *CORRECTIVE) == []
+    done = events(steps, EventKind.HOLD_DONE)
+    assert [e.side for e in done] == ["left", "right"]
+    assert done[0].t == pytest.approx(COUCH_HOLD.min_s + first_t(steps, EventKind.HOLD_START), abs=0.15)
+    milestones = [f"left{m:g}" for m in COUCH_HOLD.milestones_left_s]
+    assert [e.key for e in events(steps, EventKind.HOLD_MILESTONE)] == milestones * 2
+    switch = events(steps, EventKind.SIDE_SWITCH)
+    assert len(switch) == 1
+    assert switch[0].side == "right"
+    assert steps[-1].update.finished
+    assert len(events(steps, EventKind.EXERCISE_DONE)) == 1
+
+
+# -- HoldTimer ---------------------------------------------------------------------------
+
+
+def test_hold_timer_frame_by_frame():
+    timer = HoldTimer(HoldSpec(min_s=30.0, max_s=30.0, grace_s=2.0))
+    # (t, in_form, visible) → (change, held_s, running)
+    script = [
+        ((0.0, True, True), ("start", 0.0, True)),
+        ((0.5, True, True), (None, 0.5, True)),
+        ((1.0, False, True), (None, 1.0, True)),  # a wobble within grace still counts
+        ((1.5, False, True), (None, 1.5, True)),
+        ((2.0, True, True), (None, 2.0, True)),
+        ((2.5, False, True), (None, 2.5, True)),
+        ((3.0, False, True), (None, 3.0, True)),
+        ((3.5, False, True), (None, 3.5, True)),
+        ((4.0, False, True), (None, 4.0, True)),  # 2.0 s into the break: still grace
+        ((4.5, False, True), ("pause", 2.0, False)),  # past grace: the break is taken back
+        ((5.0, False, True), (None, 2.0, False)),
+        ((5.5, True, True), ("start", 2.0, True)),
+        ((6.0, True, True), (None, 2.5, True)),
+        ((6.5, True, False), ("pause", 2.5, False)),  # pose lost: stops at once
+        ((7.0, True, False), (None, 2.5, False)),
+        ((7.5, True, True), ("start", 2.5, True)),
+        ((8.0, True, True), (None, 3.0, True)),
+    ]
+    for (t, in_form, visible), (change, held, running) in script:
+        assert timer.update(t, in_form, visible) == change, t
+        assert timer.held_s == pytest.approx(held), t
+        assert timer.running is running, t
+
+
+def test_hold_timer_never_starts_out_of_form():
+    timer = HoldTimer(HoldSpec(min_s=10.0, max_s=10.0))
+    for i in range(20):
+        assert timer.update(i * 0.1, False, True) is None
+    assert timer.held_s == 0.0
+    assert not timer.running
+
+
+# -- RepCounter --------------------------------------------------------------------------
+
+UP = RepSpec(metric="m", increasing=True, start=148.0, end=158.0, target=10, min_rep_s=0.8)
+DOWN = RepSpec(metric="m", increasing=False, start=160.0, end=100.0, target=10, min_rep_s=0.5)
+
+
+def feed(counter, values, dt=0.1, t0=0.0):
+    closed = []
+    for i, v in enumerate(values):
+        ex = counter.update(t0 + i * dt, v)
+        if ex is not None:
+            closed.append(ex)
+    return closed
+
+
+def test_rep_counter_frame_by_frame():
+    c = RepCounter(UP)
+    # value → (moving, at_end, closed?)
+    script = [
+        (170.0, False, False, False),  # not primed: starting high is not an excursion
+        (140.0, False, False, False),  # primed in the start band
+        (150.0, True, False, False),  # left the start band
+        (159.0, True, True, False),  # past the end
+        (175.0, True, True, False),
+        (155.0, True, False, False),  # below end, above start
+        (147.0, False, False, True),  # back past start: closed
+        (147.0, False, False, False),
+    ]
+    for i, (value, moving, at_end, closed) in enumerate(script):
+        ex = c.update(i * 0.2, value)
+        assert (c.moving, c.at_end, ex is not None) == (moving, at_end, closed), (i, value)
+        if ex is not None:
+            assert ex.reached_end
+            assert ex.peak_value == 175.0
+            assert (ex.start_t, ex.peak_t, ex.end_t) == pytest.approx((0.4, 0.8, 1.2))
+            assert c.counts(ex)
+
+
+@pytest.mark.parametrize("centre", [148.0, 158.0])
+def test_rep_counter_hovering_adds_nothing(centre):
+    c = RepCounter(UP)
+    values = [140.0] + [150.0] * 3 + [centre + (3.0 if i % 2 else -3.0) for i in range(100)]
+    closed = feed(c, values)
+    if centre == 148.0:
+        assert all(not c.counts(ex) for ex in closed)  # excursions that never reach the end
+        assert all(not ex.reached_end for ex in closed)
+    else:
+        assert closed == []  # never back to start: the one rep is still open
+
+
+def test_rep_counter_decreasing_direction():
+    c = RepCounter(DOWN)
+    closed = feed(c, [170, 165, 150, 120, 95, 90, 110, 150, 165, 170, 140, 130, 150, 170])
+    assert len(closed) == 2
+    assert c.counts(closed[0])
+    assert closed[0].peak_value == 90
+    assert not closed[1].reached_end
+    assert not c.counts(closed[1])
+    assert c.meaningful(closed[1])  # 160 → 130 is half way
+
+
+def test_rep_counter_too_fast_is_not_counted():
+    c = RepCounter(UP)
+    (ex,) = feed(c, [140, 150, 160, 160, 150, 140], dt=0.1)  # 0.4 s from leaving to return
+    assert ex.reached_end
+    assert ex.end_t - ex.start_t == pytest.approx(0.4)
+    assert not c.counts(ex)
+    (ex,) = feed(c, [150, 160, 160, 160, 160, 160, 160, 160, 150, 140], dt=0.1, t0=5.0)
+    assert ex.end_t - ex.start_t == pytest.approx(0.9)
+    assert c.counts(ex)
+
+
+HOLD_END = RepSpec(metric="m", increasing=True, start=148.0, end=158.0, target=1, min_rep_s=0.0, hold_end_s=1.0)
+
+
+def test_rep_counter_hold_end():
+    c = RepCounter(HOLD_END)
+    (short,) = feed(c, [140, 150, 160, 160, 160, 150, 140], dt=0.3)  # at the end 0.6 s
+    (long,) = feed(c, [150, 160, 160, 160, 160, 160, 150, 140], dt=0.3, t0=10.0)  # 1.2 s
+    assert short.end_held_s == pytest.approx(0.6)
+    assert not c.counts(short)
+    assert long.end_held_s == pytest.approx(1.2)
+    assert c.counts(long)
+
+
+def test_rep_counter_first_sample_past_the_end_counts_as_at_the_end():
+    c = RepCounter(HOLD_END)
+    # 140 → 160 in one frame (fast move or a low frame rate), at the end 0.6 s, back.
+    (ex,) = feed(c, [140, 160, 160, 160, 140], dt=0.3)
+    assert ex.end_held_s == pytest.approx(0.6)  # got 0.3: the first 160 is not counted
+
+
+def test_rep_counter_gaps():
+    c = RepCounter(UP)
+    # A short gap at the top is bridged: the rep still closes.
+    closed = feed(c, [140, 150, 160, math.nan, math.nan, math.nan, 160, 150, 140], dt=0.15)
+    assert len(closed) == 1
+    assert c.counts(closed[0])
+    assert closed[0].peak_value == 160
+    # A long gap abandons the excursion and needs the start position again.
+    c = RepCounter(UP)
+    closed = feed(c, [140, 150, 160] + [math.nan] * 8 + [160, 150, 140, 150, 160, 160, 150, 140], dt=0.15)
+    assert len(closed) == 1
+    assert closed[0].start_t == pytest.approx(14 * 0.15)
+
+
+def test_rep_counter_forget_before():
+    c = RepCounter(UP)
+    feed(c, [140, 150, 160], dt=0.1)
+    c.forget_before(1.0)
+    assert not c.moving
+    assert feed(c, [160, 150, 140], dt=0.1, t0=1.0) == []  # needs a fresh start position
+
+
+# -- CycleCounter ------------------------------------------------------------------------
+
+
+def circle_trace(turns_cw: float, turns_ccw: float, period=2.0, fps=30.0, radius=0.2, cx=0.1, cy=0.4):
+    """Points on a circle, clockwise on screen first (image y down), then back."""
+    out = []
+    angle, t, step = 0.0, 0.0, 2 * math.pi / (period * fps)
+    for direction, turns in ((1, turns_cw), (-1, turns_ccw)):
+        for _ in range(round(turns * period * fps)):
+            angle += direction * step
+            t += 1 / fps
+            out.append((t, cx + radius * math.cos(angle), cy + radius * math.sin(angle)))
+    return out
+
+
+def trace_counts(trace, spec=None):
+    counter = CycleCounter(spec or CycleSpec(x="x", y="y", target=3))
+    said = [(t, d) for t, x, y in trace if (d := counter.update(t, x, y))]
+    return counter, said
+
+
+def test_cycle_counter_three_clockwise_then_two_counterclockwise():
+    # A tenth of a turn beyond each, so sampling cannot decide a count at the very last frame.
+    counter, said = trace_counts(circle_trace(3.1, 2.1))
+    assert counter.counts == {"clockwise": 3, "counterclockwise": 2}
+    assert [d for _, d in said] == ["clockwise"] * 3 + ["counterclockwise"] * 2
+
+
+def test_cycle_counter_counts_the_first_circle():
+    counter, _ = trace_counts(circle_trace(3.1, 0.0))
+    assert counter.counts["clockwise"] == 3
+
+
+def test_cycle_counter_reversal_after_overshoot():
+    counter, _ = trace_counts(circle_trace(3.5, 2.1))
+    assert counter.counts == {"clockwise": 3, "counterclockwise": 2}
+
+
+def test_cycle_counter_steady_state_one_count_per_turn():
+    # Once under way, every further full turn counts one, one period apart, in the right
+    # direction; with some slack in each direction the totals are {3, 2}.
+    counter, said = trace_counts(circle_trace(3.5, 2.5))
+    assert counter.counts == {"clockwise": 3, "counterclockwise": 2}
+    assert [d for _, d in said] == ["clockwise"] * 3 + ["counterclockwise"] * 2
+    cw_times = [t for t, d in said if d == "clockwise"]
+    ccw_times = [t for t, d in said if d == "counterclockwise"]
+    assert cw_times[1] - cw_times[0] == pytest.approx(2.0, abs=0.1)
+    assert cw_times[2] - cw_times[1] == pytest.approx(2.0, abs=0.1)
+    # The running-mean centre lags a reversal a little: allow a few frames.
+    assert ccw_times[1] - ccw_times[0] == pytest.approx(2.0, abs=0.15)
+    assert cw_times[0] < 2.0 * 1.5  # the first within one and a half turns
+
+
+def test_cycle_counter_counts_in_the_right_direction():
+    # The same circle mirrored top to bottom is traced counterclockwise on screen.
+    trace = [(t, x, 2 * 0.4 - y) for t, x, y in circle_trace(2.5, 0.0)]
+    counter, said = trace_counts(trace)
+    assert counter.counts == {"clockwise": 0, "counterclockwise": 2}
+    assert [d for _, d in said] == ["counterclockwise"] * 2
+
+
+def test_cycle_counter_ignores_small_wobbles_and_nan():
+    counter, said = trace_counts(
+        circle_trace(3.0, 0.0, radius=0.03), CycleSpec(x="x", y="y", target=3, min_radius=0.05)
+    )
+    assert said == []
+    assert counter.update(100.0, math.nan, 0.0) is None
+    assert counter.counts == {"clockwise": 0, "counterclockwise": 0}
+
+
+# -- RuleTracker ---------------------------------------------------------------------------
+
+
+def test_rule_tracker_grace_repeat_and_ok():
+    rule = Rule(id="r", metric="m", phases=(Phase.ANY,), maximum=20.0, grace_s=0.5, cue_above="Up.")
+    tr = RuleTracker(rule, repeat_s=2.0, side="left")
+    # (t, value) → kinds of events
+    script = [
+        (0.0, 10.0, []),
+        (0.1, 25.0, []),  # fault begins
+        (0.5, 25.0, []),
+        (0.6, 26.0, [EventKind.RULE_FAIL]),  # 0.5 s: raised
+        (1.0, 30.0, []),
+        (2.6, 30.0, [EventKind.RULE_FAIL]),  # repeated after repeat_s
+        (2.7, 15.0, [EventKind.RULE_OK]),
+        (2.8, 25.0, []),  # a new fault needs its own grace
+        (3.0, math.nan, []),  # unknown: the fault is forgotten, not raised
+        (3.2, 25.0, []),
+        (3.6, 15.0, []),
+    ]
+    for t, value, kinds in script:
+        result, evs = tr.update(t, value, True)
+        assert [e.kind for e in evs] == kinds, t
+        if kinds and kinds[0] is EventKind.RULE_FAIL:
+            assert evs[0].message == "Up."
+            assert evs[0].side == "left"
+            assert result.direction == "above"
+    assert tr.update(4.0, 99.0, False)[0].ok is None  # not judged in this phase
+
+
+# -- sessions from plain Metrics -----------------------------------------------------------
+
+
+def test_session_counts_reps_from_metrics():
+    session = ExerciseSession(find_exercise("glute_bridge"))
+    parts = frozenset({"shoulder", "hip", "knee", "ankle"})
+    lo, hi = BRIDGE_SPEC.start - 10.0, BRIDGE_SPEC.end + 10.0
+    ramp = [lo + (hi - lo) * k / 5 for k in range(6)]
+    rep = ramp + [hi] * 3 + ramp[::-1] + [lo] * 5  # 1.4 s out and back at 10 fps
+    values = [lo] * 20 + rep * 3
+    updates = []
+    for i, khs in enumerate(values):
+        m = Metrics(
+            t=i * 0.1,
+            frame_index=i,
+            values={"knee_hip_shoulder": khs, "knee_flexion": 90.0},
+            facing=Facing.LYING,
+            parts_in_frame=parts,
+        )
+        updates.append(session.update(m))
+    assert updates[-1].rep_count == 3
+    assert [e.data["rep"] for u in updates for e in u.events if e.kind is EventKind.REP_DONE] == [1, 2, 3]
+    assert updates[0].phase == "setup"
+    assert updates[5].phase == "start"
+    assert {u.phase for u in updates} >= {"setup", "start", "moving", "end"}
+    # Losing sight of the body (no pose) for over a second sends the session back to setup.
+    lost = [session.update(Metrics(t=20.0 + i * 0.1, frame_index=500 + i, values={}, visible=False)) for i in range(15)]
+    assert any(e.kind is EventKind.POSE_LOST for u in lost for e in u.events)
+    assert lost[-1].phase == "setup"
+    assert lost[-1].rep_count == 3
