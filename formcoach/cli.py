@@ -27,6 +27,7 @@ from formcoach.sources import VideoFileSource, list_cameras, open_source
 
 if TYPE_CHECKING:
     from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
+    from formcoach.recording.reader import Recording
 
 # Piped output (CI logs, files) gets wide tables instead of rich's 80-column default.
 console = Console() if sys.stdout.isatty() else Console(width=200)
@@ -46,8 +47,10 @@ models_app = typer.Typer(
     help="List the pose models, or download the optional lite/heavy ones.", invoke_without_command=True
 )
 exercises_app = typer.Typer(help="The exercise library: list, show, validate files.", no_args_is_help=True)
+sessions_app = typer.Typer(help="Recorded sessions: list, show, delete.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 app.add_typer(exercises_app, name="exercises")
+app.add_typer(sessions_app, name="sessions")
 
 ModelOption = Annotated[
     str,
@@ -566,6 +569,142 @@ def evaluate(
         )
     if errors:
         raise typer.Exit(1)
+
+
+def _session(path: Path, recordings: Path) -> Recording:
+    """A recording by folder path, or by name inside the recordings folder."""
+    from formcoach.recording.reader import load_recording
+
+    folder = path if path.exists() else recordings / path
+    if not folder.exists():
+        raise FormcoachError(f"no recording {path} (see `formcoach sessions list`)")
+    return load_recording(folder)
+
+
+RecordingsOption = Annotated[Path, typer.Option(help="Where sessions are recorded.")]
+
+
+@app.command("replay")
+def replay_command(
+    session: Annotated[Path, typer.Argument(help="A recording folder, or its name in --recordings.")],
+    export: Annotated[Path | None, typer.Option(help="Render the annotated video to this file (.mp4).")] = None,
+    reanalyze: Annotated[
+        bool,
+        typer.Option(
+            "--reanalyze", help="Re-run the current exercise files on the recorded poses and show what changed."
+        ),
+    ] = False,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the measurement series as CSV.")] = None,
+    mot_out: Annotated[Path | None, typer.Option("--mot", help="Write the measurement series as OpenSim .mot.")] = None,
+    recordings: RecordingsOption = RECORDINGS_DIR,
+) -> None:
+    """Play a recorded session with the live overlay and a timeline of reps, holds and corrections.
+
+    Keys: **space** pause · **,** / **.** step · **[** / **]** seek 5 s · **-** / **+** speed · **q** quit.
+    With `--export`, `--reanalyze`, `--csv` or `--mot` it writes or reports instead of playing.
+    """
+    from formcoach import replay as rp
+    from formcoach.coach import display_available
+
+    recording = _session(session, recordings)
+    exercise = find_exercise(str(recording.meta["exercise"]))
+    acted = False
+    if reanalyze:
+        acted = True
+        steps = rp.reanalyze(recording, exercise)
+        changes = rp.compare_events(recording.events, [e for step in steps for e in step.update.events])
+        print_summary(rp.reanalysis_summary(steps, exercise))
+        if not changes:
+            console.print("[green]Re-analysis with the current exercise file gives the same reps, holds and cues.[/]")
+        for change in changes:
+            sign = "[green]+[/]" if change.kind == "added" else "[red]-[/]"
+            event = change.event
+            console.print(f"{sign} {event.t:7.2f} s  {event.kind.value:12s} {event.key:14s} {event.message}")
+    if csv_out or mot_out:
+        acted = True
+        names, rows = rp.measurement_series(recording, exercise)
+        if csv_out:
+            rp.write_csv(names, rows, csv_out)
+            console.print(f"{len(rows)} rows → {csv_out}")
+        if mot_out:
+            rp.write_mot(names, rows, mot_out, f"formcoach {exercise.id} {recording.folder.name}")
+            console.print(f"{len(rows)} rows → {mot_out}")
+    if export:
+        acted = True
+        with progress_bar(f"Exporting {export.name}", len(recording.poses)) as progress:
+            written = rp.export_video(recording, export, exercise, lambda n: progress.advance(progress.task_ids[0], n))
+        console.print(f"{written} frames → {export}")
+    if acted:
+        return
+    if not display_available():
+        raise FormcoachError("replay needs a display; use --export OUT.mp4 to render the annotated video instead")
+    rp.Player(recording, exercise).play()
+
+
+@sessions_app.command("list")
+def sessions_list(recordings: RecordingsOption = RECORDINGS_DIR) -> None:
+    """Every recorded session, newest first."""
+    from formcoach.recording.reader import find_recordings
+
+    table = Table("session", "exercise", "duration", "reps", "hold", "corrections")
+    for folder in find_recordings(recordings):
+        summary = _read_summary(folder)
+        if summary is None:
+            table.add_row(folder.name, "?", "(interrupted: no summary)", "", "", "")
+            continue
+        reps = sum(entry["reps"] for entry in summary["sides"].values())
+        hold = sum(entry["hold_s"] for entry in summary["sides"].values())
+        table.add_row(
+            str(folder.relative_to(recordings)),
+            summary["exercise"],
+            f"{summary['duration_s']:.0f} s",
+            str(reps),
+            f"{hold:.0f} s" if hold else "–",
+            str(len(summary["cues"])),
+        )
+    console.print(table)
+
+
+def _read_summary(folder: Path) -> dict[str, Any] | None:
+    import json
+
+    path = folder / "summary.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+@sessions_app.command("show")
+def sessions_show(
+    session: Annotated[Path, typer.Argument(help="Recording folder or name.")],
+    recordings: RecordingsOption = RECORDINGS_DIR,
+) -> None:
+    """A session's summary and corrections."""
+    recording = _session(session, recordings)
+    meta = recording.meta
+    console.print(f"[bold]{recording.folder.name}[/]: {meta.get('exercise')} from {meta.get('source')}")
+    size = f"{meta.get('width')}×{meta.get('height')}"
+    console.print(
+        f"started {meta.get('started_at')}; {len(recording.poses)} frames, {recording.duration_s:.1f} s, {size}"
+    )
+    if recording.summary:
+        print_summary(recording.summary)
+    else:
+        console.print("no summary (the session was interrupted); `formcoach replay --reanalyze` rebuilds it")
+
+
+@sessions_app.command("delete")
+def sessions_delete(
+    session: Annotated[Path, typer.Argument(help="Recording folder or name.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Don't ask.")] = False,
+    recordings: RecordingsOption = RECORDINGS_DIR,
+) -> None:
+    """Delete a recorded session for good."""
+    import shutil
+
+    recording = _session(session, recordings)
+    if not yes and not typer.confirm(f"Delete {recording.folder}?"):
+        raise typer.Exit(1)
+    shutil.rmtree(recording.folder)
+    console.print(f"deleted {recording.folder}")
 
 
 def print_summary(summary: dict[str, Any]) -> None:

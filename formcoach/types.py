@@ -29,6 +29,11 @@ class Frame:
     image: ImageArray
 
 
+# The precision poses are kept at, live and on disk: far below landmark noise, and what lets
+# a replay of a recording reproduce the live session's events exactly.
+PIXEL_DECIMALS, WORLD_DECIMALS, VISIBILITY_DECIMALS = 2, 4, 3
+
+
 @dataclass(frozen=True, eq=False)
 class Pose:
     """One person's 33 landmarks in one frame.
@@ -54,6 +59,18 @@ class Pose:
             raise ValueError(f"a pose needs {NUM_LANDMARKS} landmarks, got xy {self.xy.shape}")
         if self.world is not None and self.world.shape != (NUM_LANDMARKS, 3):
             raise ValueError(f"world landmarks must be ({NUM_LANDMARKS}, 3), got {self.world.shape}")
+
+    def quantized(self) -> Pose:
+        """This pose at the precision recordings keep (see PIXEL_DECIMALS)."""
+        world = None if self.world is None else np.round(self.world, WORLD_DECIMALS)
+        return Pose(
+            self.t,
+            self.frame_index,
+            np.round(self.xy, PIXEL_DECIMALS),
+            np.round(self.visibility, VISIBILITY_DECIMALS),
+            self.image_wh,
+            world,
+        )
 
 
 class Facing(StrEnum):

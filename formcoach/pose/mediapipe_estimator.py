@@ -90,9 +90,10 @@ class MediaPipePoseEstimator:
             world = np.array([[lm.x, lm.y, lm.z] for lm in result.pose_world_landmarks[0]], dtype=np.float64)
         if xy.shape[0] != NUM_LANDMARKS:
             return None
-        return Pose(
+        pose = Pose(
             t=frame.t, frame_index=frame.index, xy=xy, visibility=visibility, image_wh=(width, height), world=world
         )
+        return pose.quantized()
 
     def close(self) -> None:
         self._landmarker.close()

@@ -18,21 +18,22 @@ from typing import Any
 
 import numpy as np
 
-from formcoach.types import Event, EventKind, Pose
+from formcoach.types import PIXEL_DECIMALS, VISIBILITY_DECIMALS, WORLD_DECIMALS, Event, EventKind, Pose
 
 RECORDING_SCHEMA = 1
 META, POSES, EVENTS, VIDEO, SUMMARY = "meta.json", "poses.jsonl", "events.jsonl", "video.avi", "summary.json"
 
 
 def pose_to_json(t: float, frame_index: int, pose: Pose | None) -> dict[str, Any]:
-    line: dict[str, Any] = {"i": frame_index, "t": round(t, 4)}
+    # t is kept exactly: smoothing depends on time steps, and a replay must match the live run.
+    line: dict[str, Any] = {"i": frame_index, "t": t}
     if pose is None:
         line["pose"] = None
         return line
     line["wh"] = list(pose.image_wh)
-    line["xy"] = np.round(pose.xy, 2).tolist()
-    line["vis"] = np.round(pose.visibility, 3).tolist()
-    line["world"] = None if pose.world is None else np.round(pose.world, 4).tolist()
+    line["xy"] = np.round(pose.xy, PIXEL_DECIMALS).tolist()
+    line["vis"] = np.round(pose.visibility, VISIBILITY_DECIMALS).tolist()
+    line["world"] = None if pose.world is None else np.round(pose.world, WORLD_DECIMALS).tolist()
     return line
 
 
@@ -54,7 +55,7 @@ def pose_from_json(line: dict[str, Any]) -> tuple[float, int, Pose | None]:
 
 def event_to_json(event: Event) -> dict[str, Any]:
     return {
-        "t": round(event.t, 4),
+        "t": event.t,
         "kind": event.kind.value,
         "key": event.key,
         "message": event.message,

@@ -58,3 +58,11 @@ def load_recording(folder: Path) -> Recording:
         events=tuple(event_from_json(line) for line in _json_lines(folder / EVENTS)),
         summary=summary,
     )
+
+
+def find_recordings(root: Path) -> list[Path]:
+    """Recording folders under ``root`` (routine folders hold one per exercise), newest first."""
+    if not root.exists():
+        return []
+    folders = [meta.parent for meta in root.rglob(META)]
+    return sorted(folders, key=lambda f: f.name, reverse=True)

@@ -1,0 +1,259 @@
+"""Looking back at a recording: re-analysis, the annotated video, angle export, playback.
+
+Re-analysis runs the recorded raw poses through smoothing → measurements → checker with the
+current exercise files: no model, no camera. With unchanged files it reproduces the live
+events exactly (poses are kept at recorded precision live too); with a tightened threshold
+it shows what would have changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from formcoach.checkers.session import ExerciseSession
+from formcoach.errors import FormcoachError
+from formcoach.exercises.loader import find_exercise
+from formcoach.exercises.schema import BOTH, ExerciseDef
+from formcoach.feedback.overlay import draw_overlay
+from formcoach.pipeline import Analyzer, Step, replay
+from formcoach.recording.reader import Recording
+from formcoach.summary import build_summary
+from formcoach.types import Event, EventKind, Frame
+
+SPEAKABLE = {EventKind.RULE_FAIL, EventKind.REP_DONE, EventKind.HOLD_DONE, EventKind.CYCLE_DONE, EventKind.SET_DONE}
+
+
+def recorded_sides(recording: Recording, exercise: ExerciseDef) -> tuple[str, ...] | None:
+    """The sides the live session coached, from its events (None: the exercise's default)."""
+    sides = [e.side for e in recording.events if e.side and e.side != BOTH]
+    ordered = tuple(dict.fromkeys(sides))
+    return ordered if ordered and exercise.sides != (BOTH,) else None
+
+
+def reanalyze(recording: Recording, exercise: ExerciseDef | None = None) -> list[Step]:
+    """Every step of the recording re-run through the checker."""
+    exercise = exercise or find_exercise(str(recording.meta["exercise"]))
+    analyzer = Analyzer(ExerciseSession(exercise, recorded_sides(recording, exercise)))
+    return list(replay(recording.poses, analyzer))
+
+
+@dataclass(frozen=True)
+class EventChange:
+    kind: str  # "added" or "removed"
+    event: Event
+
+
+def event_key(event: Event) -> tuple[float, str, str, str]:
+    return (round(event.t, 6), event.kind.value, event.key, event.side)
+
+
+def compare_events(live: tuple[Event, ...] | list[Event], again: list[Event]) -> list[EventChange]:
+    """What re-analysis adds or removes, among events a user would notice."""
+    old = {event_key(e): e for e in live if e.kind in SPEAKABLE}
+    new = {event_key(e): e for e in again if e.kind in SPEAKABLE}
+    changes = [EventChange("removed", old[k]) for k in old.keys() - new.keys()]
+    changes += [EventChange("added", new[k]) for k in new.keys() - old.keys()]
+    return sorted(changes, key=lambda c: c.event.t)
+
+
+def reanalysis_summary(steps: list[Step], exercise: ExerciseDef) -> dict[str, object]:
+    events = [e for step in steps for e in step.update.events]
+    hold = {step.update.side: step.update.hold_s for step in steps}
+    start = steps[0].update.t if steps else 0.0
+    end = steps[-1].update.t if steps else 0.0
+    return build_summary(exercise, events, hold, start, end)
+
+
+def video_frames(recording: Recording) -> Iterator[Frame]:
+    """The recorded video's frames, indexed as the recorded poses are."""
+    path = recording.video
+    if path is None:
+        raise FormcoachError(f"{recording.folder} has no video (recorded with --no-video)")
+    capture = cv2.VideoCapture(str(path))
+    try:
+        for t, frame_index, _ in recording.poses:
+            ok, image = capture.read()
+            if not ok:
+                return  # the process was killed before the video caught up
+            yield Frame(frame_index, t, np.asarray(image, dtype=np.uint8))
+    finally:
+        capture.release()
+
+
+def annotate(step: Step, frame: Frame, exercise: ExerciseDef, cue: str) -> np.ndarray:
+    """The live overlay on a recorded frame (the video may be smaller than the source)."""
+    pose = step.pose
+    height, width = frame.image.shape[:2]
+    if pose is not None and pose.image_wh != (width, height):
+        scale = np.array([width / pose.image_wh[0], height / pose.image_wh[1]])
+        pose = replace(pose, xy=pose.xy * scale, image_wh=(width, height))
+    return draw_overlay(frame.image, pose, step.metrics, step.update, exercise, cue, 0.0, 0.0)
+
+
+class CueTrack:
+    """The cue on screen at each moment: the last spoken message, shown for a few seconds."""
+
+    shown_s = 4.0
+
+    def __init__(self) -> None:
+        self.text, self._t = "", -1e9
+
+    def __call__(self, step: Step) -> str:
+        for event in step.update.events:
+            if event.message and event.kind in SPEAKABLE | {EventKind.SETUP_HINT, EventKind.START}:
+                self.text, self._t = event.message, step.update.t
+        if step.update.t - self._t > self.shown_s:
+            self.text = ""
+        return self.text
+
+
+def export_video(
+    recording: Recording, out: Path, exercise: ExerciseDef, progress: Callable[[int], None] | None = None
+) -> int:
+    """Write the annotated video to ``out``; returns the number of frames written."""
+    steps = reanalyze(recording, exercise)
+    fps = float(recording.meta.get("fps") or 30.0)
+    writer: cv2.VideoWriter | None = None
+    cues = CueTrack()
+    written = 0
+    try:
+        for step, frame in zip(steps, video_frames(recording), strict=False):
+            image = annotate(step, frame, exercise, cues(step))
+            if writer is None:
+                size = (image.shape[1], image.shape[0])
+                writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
+                if not writer.isOpened():
+                    raise FormcoachError(f"cannot write {out} (try a .mp4 or .avi name in a writable folder)")
+            writer.write(image)
+            written += 1
+            if progress:
+                progress(1)
+    finally:
+        if writer is not None:
+            writer.release()
+    return written
+
+
+def measurement_series(recording: Recording, exercise: ExerciseDef) -> tuple[list[str], list[list[float]]]:
+    """Per-frame values of every measurement the exercise uses: (names, rows of [t, …])."""
+    steps = reanalyze(recording, exercise)
+    names: list[str] = []
+    for step in steps:
+        names.extend(n for n in step.metrics.values if n not in names)
+    rows = [[step.update.t, *(step.metrics.get(n) for n in names)] for step in steps]
+    return names, rows
+
+
+def write_csv(names: list[str], rows: list[list[float]], out: Path) -> None:
+    lines = [",".join(["t", *names])]
+    lines += [",".join(f"{v:.4f}" for v in row) for row in rows]
+    out.write_text("\n".join(lines) + "\n")
+
+
+def write_mot(names: list[str], rows: list[list[float]], out: Path, title: str) -> None:
+    """OpenSim's motion format (.mot): a small header, then tab-separated columns; angles in
+    degrees, NaN (not seen) written as NaN for the tool to interpolate."""
+    header = [title, "version=1", f"nRows={len(rows)}", f"nColumns={len(names) + 1}", "inDegrees=yes", "endheader"]
+    body = ["\t".join(["time", *names])]
+    body += ["\t".join(f"{v:.6f}" for v in row) for row in rows]
+    out.write_text("\n".join(header + body) + "\n")
+
+
+PLAYER_TITLE = "formcoach replay — space: pause · ,/.: step · [/]: seek 5 s · -/+: speed · q: quit"
+TIMELINE_H = 28
+SEEK_S = 5.0
+
+
+def draw_timeline(image: np.ndarray, steps: list[Step], position: int) -> np.ndarray:
+    """A bar under the video: holds in blue, reps as green ticks, corrections as red ones."""
+    width = image.shape[1]
+    bar = np.full((TIMELINE_H, width, 3), 40, dtype=np.uint8)
+    if steps:
+        t0, t1 = steps[0].update.t, steps[-1].update.t
+        span = max(t1 - t0, 1e-6)
+
+        def x(t: float) -> int:
+            return int((t - t0) / span * (width - 1))
+
+        hold_start: float | None = None
+        for step in steps:
+            for event in step.update.events:
+                if event.kind is EventKind.HOLD_START:
+                    hold_start = event.t
+                elif event.kind in (EventKind.HOLD_PAUSE, EventKind.HOLD_DONE) and hold_start is not None:
+                    cv2.rectangle(bar, (x(hold_start), 8), (x(event.t), TIMELINE_H - 8), (200, 120, 40), -1)
+                    hold_start = None
+                elif event.kind is EventKind.REP_DONE:
+                    cv2.line(bar, (x(event.t), 2), (x(event.t), TIMELINE_H - 2), (80, 200, 80), 2)
+                elif event.kind is EventKind.RULE_FAIL:
+                    cv2.line(bar, (x(event.t), 2), (x(event.t), TIMELINE_H - 2), (60, 60, 230), 2)
+        if hold_start is not None:
+            cv2.rectangle(bar, (x(hold_start), 8), (x(t1), TIMELINE_H - 8), (200, 120, 40), -1)
+        cursor = x(steps[min(position, len(steps) - 1)].update.t)
+        cv2.line(bar, (cursor, 0), (cursor, TIMELINE_H), (255, 255, 255), 2)
+    return np.vstack([image, bar])
+
+
+class Player:
+    """Plays a recording with the live overlay and a timeline; keys steer it."""
+
+    def __init__(self, recording: Recording, exercise: ExerciseDef) -> None:
+        self.recording = recording
+        self.exercise = exercise
+        self.steps = reanalyze(recording, exercise)
+        self.fps = float(recording.meta.get("fps") or 30.0)
+        path = recording.video
+        if path is None:
+            raise FormcoachError(f"{recording.folder} has no video to play (recorded with --no-video)")
+        self.capture = cv2.VideoCapture(str(path))
+        track = CueTrack()
+        self.cues = [track(step) for step in self.steps]
+
+    def _frame(self, index: int) -> np.ndarray | None:
+        if int(self.capture.get(cv2.CAP_PROP_POS_FRAMES)) != index:
+            self.capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, image = self.capture.read()
+        return np.asarray(image, dtype=np.uint8) if ok else None
+
+    def play(self) -> None:
+        index, paused, speed = 0, False, 1.0
+        cv2.namedWindow(PLAYER_TITLE, cv2.WINDOW_NORMAL)
+        try:
+            while 0 <= index < len(self.steps):
+                image = self._frame(index)
+                if image is None:
+                    break
+                step = self.steps[index]
+                frame = Frame(step.update.frame_index, step.update.t, image)
+                cv2.imshow(
+                    PLAYER_TITLE,
+                    draw_timeline(annotate(step, frame, self.exercise, self.cues[index]), self.steps, index),
+                )
+                key = cv2.waitKey(0 if paused else max(1, int(1000 / (self.fps * speed)))) & 0xFF
+                jump = int(SEEK_S * self.fps)
+                if key in (ord("q"), 27):
+                    break
+                if key == ord(" "):
+                    paused = not paused
+                elif key == ord(","):
+                    index, paused = max(0, index - 1), True
+                elif key == ord("."):
+                    index, paused = index + 1, True
+                elif key == ord("["):
+                    index = max(0, index - jump)
+                elif key == ord("]"):
+                    index = min(len(self.steps) - 1, index + jump)
+                elif key in (ord("+"), ord("=")):
+                    speed = min(8.0, speed * 2)
+                elif key == ord("-"):
+                    speed = max(0.125, speed / 2)
+                elif not paused:
+                    index += 1
+        finally:
+            self.capture.release()
+            cv2.destroyWindow(PLAYER_TITLE)
