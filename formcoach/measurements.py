@@ -122,6 +122,7 @@ class Measurement:
     compute: Callable[[Body], float]
     vertex: Landmark | None = None  # where the overlay draws it
     world: bool = True  # also offered as ``<name>_3d``
+    image: bool = True  # offered in image space (False: only as ``<name>_3d``)
 
 
 def _knee_flexion(side: str) -> Callable[[Body], float]:
@@ -224,9 +225,7 @@ def _sway(centre: Callable[[Body], FloatArray], axis: int) -> Callable[[Body], f
 
 
 def _pelvis_rotation(b: Body) -> float:
-    # The hip line's angle about the vertical axis: 0 when square to the camera. World only.
-    if b.dims < 3:
-        return NAN
+    # The hip line's angle about the vertical axis: 0 when square to the camera.
     line = b.p(Landmark.RIGHT_HIP) - b.p(Landmark.LEFT_HIP)
     return float(np.degrees(np.arctan2(line[2], abs(line[0]))))
 
@@ -420,15 +419,23 @@ def _whole_body_measurements() -> list[Measurement]:
         Measurement(
             "pelvis_rotation",
             "deg",
-            "Rotation of the hip line about the vertical: 0° when the hips face the camera square. World space only.",
+            "Rotation of the hip line about the vertical: 0° when the hips face the camera square.",
             _pelvis_rotation,
+            image=False,
+        ),
+        Measurement(
+            "hip_sway_depth",
+            "leg lengths",
+            "Offset of mid-hip from mid-ankle toward (−) or away from (+) the camera (world z), over the "
+            "leg length: with hip_sway_x_3d it traces standing hip circles from any view.",
+            _sway(lambda b: b.mid_hip, 2),
+            image=False,
         ),
         Measurement(
             "hip_sway_x",
             "leg lengths",
             "Sideways offset (image x) of mid-hip from mid-ankle over the leg length; traces standing hip circles.",
             _sway(lambda b: b.mid_hip, 0),
-            world=False,
         ),
         Measurement(
             "trunk_sway_x",
@@ -456,8 +463,8 @@ def _build_registry() -> dict[str, Measurement]:
             registry[f"{m.name}_3d"] = Measurement(
                 f"{m.name}_3d", m.unit, m.description + " (world landmarks, 3-D)", m.compute, m.vertex
             )
-    # pelvis_rotation only makes sense in 3-D: keep the _3d name alone.
-    del registry["pelvis_rotation"]
+        if not m.image:
+            del registry[m.name]
     return registry
 
 

@@ -8,6 +8,7 @@ documented interface that other tools read (see README, "Summary format"):
      "sides": {SIDE: {"reps": N, "sets": [{"set": 1, "reps": N}], "hold_s": S,
                       "hold_target_s": S | null, "cycles": {"clockwise": N, ...}}},
      "reps": [{"side", "set", "rep", "start_s", "end_s", "leg"}],
+     "cycles": [{"side", "direction", "t"}],
      "holds": [{"side", "start_s", "end_s"}],
      "cues": [{"t", "rule", "text", "side"}],
      "setup_hints": [{"t", "text"}]}
@@ -70,7 +71,7 @@ def build_summary(
 
     for side in exercise.sides:
         side_entry(side)
-    reps, holds, cues, hints = [], [], [], []
+    reps, cycles, holds, cues, hints = [], [], [], [], []
     open_hold: dict[str, float] = {}
     for event in events:
         entry = side_entry(event.side) if event.side else None
@@ -91,6 +92,7 @@ def build_summary(
         elif event.kind is EventKind.CYCLE_DONE and entry is not None:
             direction = str(event.data.get("direction", event.key))
             entry["cycles"][direction] = entry["cycles"].get(direction, 0) + 1
+            cycles.append({"side": event.side, "direction": direction, "t": round(event.t, 3)})
         elif event.kind is EventKind.HOLD_START:
             open_hold[event.side] = event.t
         elif event.kind in (EventKind.HOLD_PAUSE, EventKind.HOLD_DONE) and event.side in open_hold:
@@ -114,6 +116,7 @@ def build_summary(
         "duration_s": round(end_t - start_t, 3),
         "sides": sides,
         "reps": reps,
+        "cycles": cycles,
         "holds": holds,
         "cues": cues,
         "setup_hints": hints,

@@ -25,12 +25,13 @@ def label(**overrides: object) -> ClipLabel:
     return ClipLabel(**base)  # type: ignore[arg-type]
 
 
-def outcome(**overrides: object) -> ClipOutcome:
+def outcome(reps: int = 8, legs: tuple[str, ...] = (), **overrides: object) -> ClipOutcome:
+    """An outcome with ``reps`` reps ending at 1 s, 2 s, …; ``legs`` names each rep's leg."""
+    rep_times = tuple((float(i + 1), legs[i] if legs else "") for i in range(reps))
     base: dict[str, object] = {
         "file": "clip.mp4",
         "exercise": "lunge",
-        "reps": 8,
-        "reps_by_leg": {},
+        "rep_times": rep_times,
         "hold_s": 0.0,
         "cues": (),
         "duration_s": 60.0,
@@ -87,8 +88,15 @@ def test_hold_error_against_target_holds() -> None:
 
 
 def test_alternating_moves_are_scored_per_side() -> None:
-    score = score_clip(label(reps_left=3, reps_right=4), outcome(reps=7, reps_by_leg={"left": 2, "right": 5}), False)
+    legs = ("left", "right", "right", "left", "right", "right", "right")
+    score = score_clip(label(reps_left=3, reps_right=4), outcome(reps=7, legs=legs), False)
     assert score.side_counts == {"left": (2, 3), "right": (5, 4)}
+
+
+def test_reps_ending_in_an_excluded_interval_are_not_counted() -> None:
+    score = score_clip(label(reps=8, exclude_intervals=((7.5, 9.0),)), outcome(reps=9), False)
+    assert score.reps == 7  # the 8th and 9th rep end inside the fade
+    assert score.off_by_one
 
 
 def test_aggregate_over_clips() -> None:

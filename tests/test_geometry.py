@@ -395,8 +395,10 @@ def test_world_measurements_nan_without_world_landmarks():
     assert math.isnan(v["left_knee_flexion_3d"])
 
 
-def test_every_world_measurement_has_an_image_twin():
+def test_world_only_measurements_have_no_image_twin():
+    world_only = {"pelvis_rotation_3d", "hip_sway_depth_3d"}
     for name in MEASUREMENTS:
-        if name.endswith("_3d") and name != "pelvis_rotation_3d":
-            assert name[:-3] in MEASUREMENTS
+        if name.endswith("_3d"):
+            assert (name[:-3] in MEASUREMENTS) == (name not in world_only), name
     assert "pelvis_rotation" not in MEASUREMENTS
+    assert "hip_sway_depth" not in MEASUREMENTS

@@ -18,6 +18,7 @@ import numpy as np
 from formcoach.checkers.counters import CycleCounter, HoldTimer, RepCounter
 from formcoach.checkers.rules import RuleTracker
 from formcoach.exercises.schema import BOTH, ExerciseDef, Kind, Phase, Rule, View
+from formcoach.measurements import MEASUREMENTS
 from formcoach.types import (
     CORRECTION,
     COUNT,
@@ -77,6 +78,10 @@ VIEW_FACINGS = {
 }
 LOST_AFTER_S = 1.0  # a pose or part gone this long sends the user back to setup
 BASELINE_S = 1.0  # relative rules measure the user's own value over this long first
+# Time at a rep's end position counts as "held" only while the measurement is this steady:
+# the ends of the rise and the lowering pass through the end band without holding it.
+STEADY_RATE = {"deg": 20.0}  # per second; other units: 0.2 of the unit per second
+DEFAULT_STEADY_RATE = 0.2
 
 
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
@@ -135,6 +140,9 @@ class SideChecker:
         self._peak_metrics: Metrics | None = None
         self._end_position_s = 0.0
         self._last_rep_t: float | None = None
+        self._last_rep_value = math.nan
+        unit = MEASUREMENTS[exercise.reps.metric].unit if exercise.reps else "deg"
+        self._steady_rate = STEADY_RATE.get(unit, DEFAULT_STEADY_RATE)
         self._active_since: float | None = None
         self._baseline_samples: dict[str, list[float]] = {r.id: [] for r in exercise.rules if r.relative}
         self._baseline: dict[str, float] = {}
@@ -240,6 +248,22 @@ class SideChecker:
             if samples and rule_id not in self._baseline:
                 self._baseline[rule_id] = float(np.median(samples))
 
+    def _blocking_verdict(self, metrics: Metrics) -> tuple[bool, bool]:
+        """(every blocking rule passes, every blocking rule could be judged).
+
+        An unknown value means the body part is not seen: not holding. A relative rule still
+        learning the user's own value does not stop the clock.
+        """
+        in_form = known = True
+        for tracker in self.trackers:
+            rule = tracker.rule
+            if not rule.blocking or (rule.relative and rule.id not in self._baseline):
+                continue
+            verdict = rule.judge(self._rule_value(rule, metrics))
+            known = known and verdict is not None
+            in_form = in_form and verdict is not False
+        return in_form, known
+
     def _end_form_ok(self, metrics: Metrics) -> bool:
         return all(
             tr.rule.judge(self._rule_value(tr.rule, metrics)) is not False
@@ -283,19 +307,21 @@ class SideChecker:
                 )
             )
         value = metrics.get(spec.metric)
-        was_at_end, last_t = self.reps.at_end, self._last_rep_t
+        was_at_end, last_t, last_value = self.reps.at_end, self._last_rep_t, self._last_rep_value
         excursion = self.reps.update(metrics.t, value)
-        self._last_rep_t = metrics.t
-        if was_at_end and self.reps.at_end and last_t is not None and self._end_form_ok(metrics):
-            # Time held in good form at the end position (the top of a bridge): what a rep
-            # exercise "holds".
-            self._end_position_s += metrics.t - last_t
+        self._last_rep_t, self._last_rep_value = metrics.t, value
+        if was_at_end and self.reps.at_end and last_t is not None and metrics.t > last_t:
+            steady = abs(value - last_value) / (metrics.t - last_t) <= self._steady_rate
+            if steady and self._end_form_ok(metrics):
+                # Time held still, in good form, at the end position (the top of a bridge):
+                # what a rep exercise "holds".
+                self._end_position_s += metrics.t - last_t
         if self.reps.moving and self.reps.peak_t == metrics.t:
             self._peak_metrics = metrics
         if excursion is None:
             return
         form_ok = self._judge_peak(metrics.t, events)
-        front = self._peak_metrics.front_side if self._peak_metrics else ""
+        leg = self._leg_of_rep(self._peak_metrics)
         self._peak_metrics = None
         if self.reps.counts(excursion) and form_ok:
             self.state.reps += 1
@@ -312,7 +338,7 @@ class SideChecker:
                         "set": self.state.set_index,
                         "start_s": excursion.start_t,
                         "peak": excursion.peak_value,
-                        "leg": front,
+                        "leg": leg,
                     },
                 )
             )
@@ -330,6 +356,18 @@ class SideChecker:
                     {"peak": excursion.peak_value},
                 )
             )
+
+    def _leg_of_rep(self, peak: Metrics | None) -> str:
+        """The leg that did this rep: by the exercise's ``leg_by`` measurement, or the front leg."""
+        if peak is None:
+            return ""
+        legs = self.exercise.reps.leg_metrics() if self.exercise.reps else None
+        if legs is None:
+            return peak.front_side
+        left, right = peak.get(legs[0]), peak.get(legs[1])
+        if not (math.isfinite(left) and math.isfinite(right)):
+            return ""
+        return "left" if left >= right else "right"
 
     def _finish_set(self, t: float, events: list[Event]) -> None:
         spec = self.exercise.reps
@@ -354,12 +392,9 @@ class SideChecker:
         self.state.phase = "rest"
         events.append(Event(t, EventKind.REST, "rest", f"Rest for {spec.rest_s:g} seconds.", COUNT, self.side))
 
-    def _update_hold(self, metrics: Metrics, results: list[RuleResult], events: list[Event]) -> None:
+    def _update_hold(self, metrics: Metrics, events: list[Event]) -> None:
         assert self.hold is not None and self.exercise.hold is not None
-        blocking = [tr for tr in self.trackers if tr.rule.blocking]
-        in_form = all(tr.rule.judge(self._rule_value(tr.rule, metrics)) for tr in blocking)
-        # Unknown values of a blocking rule mean the body part is not seen: not holding.
-        known = all(r.ok is not None for r, tr in zip(results, self.trackers, strict=True) if tr.rule.blocking)
+        in_form, known = self._blocking_verdict(metrics)
         change = self.hold.update(metrics.t, in_form, metrics.visible and known)
         if change == "start":
             events.append(
@@ -455,7 +490,7 @@ class SideChecker:
             label = self.state.phase if self.state.phase == "rest" else self._rep_phase().value
         elif self.exercise.kind is Kind.HOLD:
             results = self._judge_continuous(metrics, Phase.HOLD, events)
-            self._update_hold(metrics, results, events)
+            self._update_hold(metrics, events)
             label = "hold" if self.hold and self.hold.running else "position"
         else:
             results = self._judge_continuous(metrics, Phase.ANY, events)

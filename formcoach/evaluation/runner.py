@@ -92,16 +92,13 @@ def evaluate_clip(label: ClipLabel, model_path: Path, exercises_dir: Path = EXER
         result = coach_session(exercise, source, estimator, options, extra_sinks=(angles,) if angles else ())
         fps = source.fps
     summary = result.summary
-    by_leg: dict[str, int] = {}
-    for rep in summary["reps"]:
-        leg = rep.get("leg") or rep["side"]
-        by_leg[leg] = by_leg.get(leg, 0) + 1
+    rep_times = [(float(rep["end_s"]), str(rep.get("leg") or rep["side"])) for rep in summary["reps"]]
+    rep_times += [(float(cycle["t"]), str(cycle["side"])) for cycle in summary["cycles"]]
     busy_s = sum(result.times.seconds.values())
     return ClipOutcome(
         file=label.file,
         exercise=exercise.id,
-        reps=len(summary["reps"]),
-        reps_by_leg=by_leg,
+        rep_times=tuple(sorted(rep_times)),
         hold_s=sum(entry["hold_s"] for entry in summary["sides"].values()),
         cues=tuple((cue["t"], cue["rule"]) for cue in summary["cues"]),
         duration_s=result.frames / fps if fps else 0.0,

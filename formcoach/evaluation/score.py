@@ -22,8 +22,7 @@ class ClipOutcome:
 
     file: str
     exercise: str
-    reps: int
-    reps_by_leg: dict[str, int]
+    rep_times: tuple[tuple[float, str], ...]  # (end time, leg) of every rep or circle counted
     hold_s: float
     cues: tuple[tuple[float, str], ...]  # (t, rule id) of every correction
     duration_s: float
@@ -66,7 +65,10 @@ class ClipScore:
 
 
 def score_clip(label: ClipLabel, outcome: ClipOutcome, hold_exercise: bool) -> ClipScore:
-    error = outcome.reps - label.reps
+    # Reps finished inside an excluded interval (a fade, a title card) are not the label's.
+    counted = [leg for t, leg in outcome.rep_times if not label.excluded(t)]
+    reps = len(counted)
+    error = reps - label.reps
     faults = []
     for fault in label.faults:
         hits = [t for t, rule in outcome.cues if rule == fault.rule and fault.start_s <= t <= fault.end_s + CUE_LATE_S]
@@ -81,20 +83,17 @@ def score_clip(label: ClipLabel, outcome: ClipOutcome, hold_exercise: bool) -> C
     minutes = max(outcome.duration_s, 1e-9) / 60
     sides = {}
     if label.reps_left is not None and label.reps_right is not None:
-        sides = {
-            "left": (outcome.reps_by_leg.get("left", 0), label.reps_left),
-            "right": (outcome.reps_by_leg.get("right", 0), label.reps_right),
-        }
+        sides = {"left": (counted.count("left"), label.reps_left), "right": (counted.count("right"), label.reps_right)}
     scored_hold = hold_exercise or bool(label.target_holds)
     hold_label = label.target_hold_s if scored_hold else None
     return ClipScore(
         file=label.file,
         exercise=outcome.exercise,
-        reps=outcome.reps,
+        reps=reps,
         reps_label=label.reps,
         reps_accept=label.reps_accept,
         exact=error == 0,
-        within_accept=label.reps_accept[0] <= outcome.reps <= label.reps_accept[1],
+        within_accept=label.reps_accept[0] <= reps <= label.reps_accept[1],
         off_by_one=abs(error) <= 1,
         normalised_error=abs(error) / max(label.reps, 1),
         side_counts=sides,

@@ -217,7 +217,15 @@ def _reps(table: TomlTable, sides: tuple[str, ...]) -> RepSpec:
         rest_s=table.non_negative("rest_s", 30.0),
         min_rep_s=table.non_negative("min_rep_s", 0.6),
         hold_end_s=table.non_negative("hold_end_s", 0.0),
+        leg_by=table.get("leg_by", str, None),
     )
+    for leg_metric in spec.leg_metrics() or ():
+        if "{leg}" not in (spec.leg_by or "") or leg_metric not in MEASUREMENTS:
+            raise table.error(
+                "leg_by",
+                f'must name a per-leg measurement with {{leg}}, e.g. "{{leg}}_hip_abduction"; '
+                f"{leg_metric!r} is not one",
+            )
     table.done()
     return spec
 

@@ -119,6 +119,16 @@ class RepSpec:
     rest_s: float = 30.0
     min_rep_s: float = 0.6
     hold_end_s: float = 0.0  # required stay at the end position
+    # Which leg a rep belongs to: the leg whose "{leg}_…" measurement is larger at the rep's
+    # extreme (e.g. "{leg}_hip_abduction" for side leg raises). None: the front leg.
+    leg_by: str | None = None
+
+    def leg_metrics(self) -> tuple[str, str] | None:
+        return (
+            None
+            if self.leg_by is None
+            else (self.leg_by.replace("{leg}", "left"), self.leg_by.replace("{leg}", "right"))
+        )
 
     def past_end(self, value: float) -> bool:
         return value >= self.end if self.increasing else value <= self.end
@@ -193,6 +203,7 @@ class ExerciseDef:
         names = [r.metric for r in self.rules] + [c.metric for c in self.setup.conditions]
         if self.reps:
             names.insert(0, self.reps.metric)
+            names.extend(self.reps.leg_metrics() or ())
         if self.cycles:
             names[:0] = [self.cycles.x, self.cycles.y]
         return tuple(dict.fromkeys(names))
