@@ -340,6 +340,12 @@ def coach(
     record: Annotated[bool, typer.Option("--record/--no-record", help="Keep the session in --recordings.")] = True,
     video: Annotated[bool, typer.Option("--video/--no-video", help="Record the video (or landmarks only).")] = True,
     recordings: Annotated[Path, typer.Option(help="Where sessions are recorded.")] = RECORDINGS_DIR,
+    pain: Annotated[
+        int | None, typer.Option(min=0, max=10, help="Your pain now, 0–10 (kept with the session).")
+    ] = None,
+    pain_after: Annotated[
+        int | None, typer.Option(min=0, max=10, help="Pain after the session, 0–10 (else asked at the end).")
+    ] = None,
 ) -> None:
     """Coach one exercise: camera setup, then reps or a hold timer with spoken corrections.
 
@@ -378,7 +384,20 @@ def coach(
         )
     print_summary(result.summary)
     if result.recording:
+        _rate_pain(result.recording, pain, pain_after)
         console.print(f"recorded to {result.recording}")
+
+
+def _rate_pain(folder: Path, before: int | None, after: int | None) -> None:
+    """Keep the pain ratings with the session; ask for "after" on a terminal if not given."""
+    from formcoach.report.pain import save_pain
+
+    if after is None and sys.stdin.isatty():
+        answer = typer.prompt("Pain now, 0–10 (Enter to skip)", default="", show_default=False).strip()
+        if answer.isdigit() and 0 <= int(answer) <= 10:
+            after = int(answer)
+    if before is not None or after is not None:
+        save_pain(folder, before, after)
 
 
 @app.command()
@@ -395,6 +414,8 @@ def routine(
     ] = None,
     record: Annotated[bool, typer.Option("--record/--no-record", help="Keep the session in --recordings.")] = True,
     recordings: Annotated[Path, typer.Option(help="Where sessions are recorded.")] = RECORDINGS_DIR,
+    pain: Annotated[int | None, typer.Option(min=0, max=10, help="Your pain now, 0–10.")] = None,
+    pain_after: Annotated[int | None, typer.Option(min=0, max=10, help="Pain after, 0–10 (else asked).")] = None,
 ) -> None:
     """Coach a whole routine: each exercise in turn, with spoken transitions and rests."""
     from formcoach.coach import CoachOptions, SpeechOptions, coach_routine, display_available
@@ -423,6 +444,7 @@ def routine(
     for summary in result.summaries:
         print_summary(summary)
     if result.recording:
+        _rate_pain(result.recording, pain, pain_after)
         console.print(f"recorded to {result.recording}")
 
 
@@ -639,6 +661,56 @@ def replay_command(
     if not display_available():
         raise FormcoachError("replay needs a display; use --export OUT.mp4 to render the annotated video instead")
     rp.Player(recording, exercise).play()
+
+
+@app.command()
+def report(
+    session: Annotated[Path, typer.Argument(help="A recording folder, or its name in --recordings.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the HTML (default: report.html in the session).")
+    ] = None,
+    recordings: RecordingsOption = RECORDINGS_DIR,
+) -> None:
+    """One self-contained HTML page for a session: summary, each correction with a picture,
+    every measurement over time against its target band, and range of motion per side."""
+    from formcoach.report.session import write_session_report
+
+    folder = _session(session, recordings).folder
+    with progress_bar("Writing the report", None):
+        path = write_session_report(folder, out)
+    console.print(f"report → {path}")
+
+
+@app.command()
+def history(
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the HTML (default: history.html in --recordings).")
+    ] = None,
+    recordings: RecordingsOption = RECORDINGS_DIR,
+) -> None:
+    """Progress over weeks: sessions per week against the plan (3–5 a week for 3–6 weeks),
+    streaks, range of motion per exercise and side, corrections and pain over time."""
+    from formcoach.report.history import write_history
+
+    if not recordings.exists():
+        raise FormcoachError(f"no recordings in {recordings} yet: coach a session first")
+    with progress_bar("Writing the history", None):
+        path = write_history(recordings, out or recordings / "history.html")
+    console.print(f"history → {path}")
+
+
+@sessions_app.command("pain")
+def sessions_pain(
+    session: Annotated[Path, typer.Argument(help="Recording folder or name.")],
+    before: Annotated[int | None, typer.Option(min=0, max=10, help="Pain before the session, 0–10.")] = None,
+    after: Annotated[int | None, typer.Option(min=0, max=10, help="Pain after the session, 0–10.")] = None,
+    recordings: RecordingsOption = RECORDINGS_DIR,
+) -> None:
+    """Add or correct a session's pain ratings (shown in its report and in the history)."""
+    from formcoach.report.pain import save_pain
+
+    save_pain(_session(session, recordings).folder, before, after)
+    console.print("saved")
 
 
 @sessions_app.command("list")
