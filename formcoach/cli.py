@@ -352,17 +352,14 @@ def coach(
     Keys in the window: **space** pause · **n** next side · **r** restart the side · **q**/Esc stop and save.
     Without a display use `--no-window`: a progress line, then the summary.
     """
-    from formcoach.coach import CoachOptions, SpeechOptions, coach_session, display_available
+    from formcoach.coach import CoachOptions, SpeechOptions, coach_session
 
     exercise = find_exercise(exercise_id)
     sides = _sides_for(exercise.sides, side)
     model_path = resolve_model(model)
-    if window and not display_available():
-        err_console.print("no display found: running without a window (use --no-window to silence this)")
-        window = False
     options = CoachOptions(
         sides=sides,
-        window=window,
+        window=_window_wanted(window),
         speech=SpeechOptions(mute=mute, wav_dir=speech_wav, voice=voice, rate=rate),
         record_dir=recordings if record else None,
         save_video=video,
@@ -386,6 +383,15 @@ def coach(
     if result.recording:
         _rate_pain(result.recording, pain, pain_after)
         console.print(f"recorded to {result.recording}")
+
+
+def _window_wanted(window: bool) -> bool:
+    from formcoach.coach import display_available
+
+    if window and not display_available():
+        err_console.print("no display found: running without a window (use --no-window to silence this)")
+        return False
+    return window
 
 
 def _rate_pain(folder: Path, before: int | None, after: int | None) -> None:
@@ -418,16 +424,13 @@ def routine(
     pain_after: Annotated[int | None, typer.Option(min=0, max=10, help="Pain after, 0–10 (else asked).")] = None,
 ) -> None:
     """Coach a whole routine: each exercise in turn, with spoken transitions and rests."""
-    from formcoach.coach import CoachOptions, SpeechOptions, coach_routine, display_available
+    from formcoach.coach import CoachOptions, SpeechOptions, coach_routine
     from formcoach.exercises.routines import find_routine
 
     plan = find_routine(routine_id)
     model_path = resolve_model(model)
-    if window and not display_available():
-        err_console.print("no display found: running without a window")
-        window = False
     options = CoachOptions(
-        window=window,
+        window=_window_wanted(window),
         speech=SpeechOptions(mute=mute, wav_dir=speech_wav),
         record_dir=recordings if record else None,
         summary_json=summary_json,
