@@ -9,7 +9,7 @@ it shows what would have changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -86,13 +86,8 @@ def video_frames(recording: Recording) -> Iterator[Frame]:
 
 
 def annotate(step: Step, frame: Frame, exercise: ExerciseDef, cue: str) -> np.ndarray:
-    """The live overlay on a recorded frame (the video may be smaller than the source)."""
-    pose = step.pose
-    height, width = frame.image.shape[:2]
-    if pose is not None and pose.image_wh != (width, height):
-        scale = np.array([width / pose.image_wh[0], height / pose.image_wh[1]])
-        pose = replace(pose, xy=pose.xy * scale, image_wh=(width, height))
-    return draw_overlay(frame.image, pose, step.metrics, step.update, exercise, cue, 0.0, 0.0)
+    """The live overlay on a recorded frame."""
+    return draw_overlay(frame.image, step.pose, step.metrics, step.update, exercise, cue, 0.0, 0.0)
 
 
 class CueTrack:

@@ -8,6 +8,7 @@ BGR, as OpenCV wants them.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from enum import StrEnum
 
 import cv2
@@ -45,6 +46,9 @@ PHASE_OF_LABEL = {
     "position": Phase.HOLD,
     "circles": Phase.ANY,
 }
+
+# Frames are drawn at most this tall: what a screen shows, at a fraction of 1080p's cost.
+MAX_DRAW_HEIGHT = 720
 
 
 class Band(StrEnum):
@@ -300,9 +304,21 @@ def draw_overlay(
     fps: float,
     latency_ms: float,
 ) -> ImageArray:
-    """Everything the coach shows for one frame, on a copy of ``image``."""
+    """Everything the coach shows for one frame, on a copy of ``image``.
+
+    Frames taller than ``MAX_DRAW_HEIGHT`` are drawn at that height (it is what a screen
+    shows anyway, and drawing on 1080p frames would cost the live loop); the pose is scaled
+    to whatever image it is drawn on (the recorded video may be smaller than the camera's).
+    """
     bound = exercise.for_side(update.side)
     canvas = image
+    height, width = image.shape[:2]
+    if height > MAX_DRAW_HEIGHT:
+        width, height = round(width * MAX_DRAW_HEIGHT / height), MAX_DRAW_HEIGHT
+        canvas = np.asarray(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    if pose is not None and pose.image_wh != (width, height):
+        scale = np.array([width / pose.image_wh[0], height / pose.image_wh[1]])
+        pose = replace(pose, xy=pose.xy * scale, image_wh=(width, height))
     if pose is not None:
         canvas = annotate_skeleton(canvas, pose)
         canvas = annotate_measurements(canvas, pose, metrics, bound, update.phase)
