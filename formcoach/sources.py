@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -91,7 +92,8 @@ class CameraSource:
     """
 
     def __init__(self, index: int = 0, width: int = 640, height: int = 480) -> None:
-        self._capture = cv2.VideoCapture(index)
+        with _opencv_quiet():
+            self._capture = cv2.VideoCapture(index)
         if not self._capture.isOpened():
             self._capture.release()
             raise FormcoachError(f"camera {index} did not open (no camera, or in use); try --camera N or --source FILE")
@@ -156,11 +158,23 @@ def open_source(source: Path | None, camera: int) -> VideoFileSource | CameraSou
     return VideoFileSource(source) if source is not None else CameraSource(camera)
 
 
+@contextmanager
+def _opencv_quiet() -> Iterator[None]:
+    """Probing cameras makes OpenCV log an error per missing index; we report it ourselves."""
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        yield
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+
+
 def list_cameras(max_index: int = 4) -> list[int]:
     found = []
-    for index in range(max_index):
-        capture = cv2.VideoCapture(index)
-        if capture.isOpened():
-            found.append(index)
-        capture.release()
+    with _opencv_quiet():
+        for index in range(max_index):
+            capture = cv2.VideoCapture(index)
+            if capture.isOpened():
+                found.append(index)
+            capture.release()
     return found

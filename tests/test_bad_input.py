@@ -63,3 +63,23 @@ def test_model_that_is_not_there(name: str) -> None:
 
 def test_unknown_measurement() -> None:
     assert_one_line_error(formcoach("angles", "--source", "x.mp4", "--measure", "elbow_wiggle"), "elbow_wiggle")
+
+
+def test_camera_that_does_not_open_suggests_a_file() -> None:
+    result = formcoach("coach", "glute_bridge", "--camera", "9", "--no-window", "--no-record")
+    assert_one_line_error(result, "camera 9 did not open", "--source FILE")
+
+
+def test_unknown_exercise_lists_the_known_ones() -> None:
+    assert_one_line_error(formcoach("coach", "moonwalk", "--no-window"), "unknown exercise 'moonwalk'", "glute_bridge")
+
+
+def test_malformed_exercise_file_names_file_and_key(tmp_path: Path) -> None:
+    bad = tmp_path / "wobble.toml"
+    bad.write_text(
+        'schema_version = 1\nid = "wobble"\nname = "W"\nsource = ["x"]\nkind = "hold"\nview = "side"\n'
+        'placement = "p"\n[hold]\nmin_s = 30\nmax_s = 10\n[cues]\nstart = "s"\ndone = "d"\n'
+    )
+    result = formcoach("exercises", "validate", str(bad))
+    assert result.returncode == 1
+    assert "wobble.toml: hold.max_s: 10 is below min_s 30" in result.stderr
