@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 # Piped output (CI logs, files) gets wide tables instead of rich's 80-column default.
 console = Console() if sys.stdout.isatty() else Console(width=200)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
 
 app = typer.Typer(
     help=(
