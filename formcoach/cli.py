@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import platform
 import sys
 from collections.abc import Iterator
@@ -574,8 +575,8 @@ def evaluate(
             f"{agg.within_accept_rate:.0%}",
             f"{agg.off_by_one_rate:.0%}",
             f"{agg.mean_normalised_error:.2f}",
-            f"{agg.hold_mean_error_s:.1f}",
-            f"{agg.fault_recall:.0%} of {agg.faults}",
+            "–" if math.isnan(agg.hold_mean_error_s) else f"{agg.hold_mean_error_s:.1f}",
+            f"{agg.fault_recall:.0%} of {agg.faults}" if agg.faults else "–",
             f"{agg.false_cues_per_min:.2f}",
             f"{agg.fps:.0f}",
         )
