@@ -8,6 +8,7 @@ while the coach speaks against the frame interval, re-analysis against real time
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 import sys
 import tempfile
@@ -18,9 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from formcoach.checkers.session import ExerciseSession
-from formcoach.coach import CoachOptions, SpeechOptions, coach_session, start_speech
+from formcoach.coach import CoachOptions, SessionResult, SpeechOptions, coach_session, start_speech
+from formcoach.errors import FormcoachError
 from formcoach.exercises.schema import ExerciseDef
-from formcoach.feedback.overlay import draw_overlay
+from formcoach.feedback.window import OverlayWorker
 from formcoach.pipeline import Analyzer, Step, replay
 from formcoach.recording.reader import load_recording
 from formcoach.sources import VideoFileSource
@@ -35,16 +37,17 @@ REANALYSIS_TARGET = 200.0
 
 
 class OverlaySink:
-    """Draws the live overlay (without a window) so its cost is measured like live."""
+    """The window's drawing without a window: the same worker thread, so its cost (and its
+    competition with the pose model for the CPU) is measured as live."""
 
     stage = "overlay"
 
     def __init__(self, exercise: ExerciseDef) -> None:
-        self.exercise = exercise
+        self.worker = OverlayWorker(exercise)
 
     def __call__(self, step: Step) -> None:
-        if step.frame is not None:
-            draw_overlay(step.frame.image, step.pose, step.metrics, step.update, self.exercise, "Cue text", 30.0, 20.0)
+        self.worker.submit(step)
+        self.worker.take()
 
 
 class InMemorySource:
@@ -95,52 +98,52 @@ def _peak_rss_mb() -> float | None:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def run_bench(
-    exercise: ExerciseDef,
-    video: VideoFileSource,
-    make_estimator: Callable[[], MediaPipePoseEstimator],
-    max_frames: int,
-) -> BenchReport:
-    decode_start = time.perf_counter()
-    frames = [frame for _, frame in zip(range(max_frames), video, strict=False)]
-    decode_s = time.perf_counter() - decode_start
-    source = InMemorySource(frames, video)
+@dataclass
+class _FullRun:
+    seconds: float
+    result: SessionResult
+    wall: list[float]
+    speaking: list[bool]
+    latencies: list[float]
+    utterances: int
+    replay_s: float
 
+
+def _bare_run(frames: list[Frame], make_estimator: Callable[[], MediaPipePoseEstimator]) -> float:
     with make_estimator() as estimator:
+        estimator.estimate(frames[0])  # the graph's first frame is slow everywhere: not our cost
         start = time.perf_counter()
         for frame in frames:
             estimator.estimate(frame)
-        bare_s = time.perf_counter() - start
+        return time.perf_counter() - start
 
+
+def _full_run(
+    exercise: ExerciseDef, source: InMemorySource, make_estimator: Callable[[], MediaPipePoseEstimator]
+) -> _FullRun:
+    """Everything live does: pose, analysis, overlay (drawn on its thread), speech rendered to
+    WAV, recording with video; then re-analysis of that recording."""
     with tempfile.TemporaryDirectory() as tmp:
         overlay = OverlaySink(exercise)
         wall: list[float] = []
         speaking: list[bool] = []
+        latencies: list[float] = []
         speech = start_speech(SpeechOptions(wav_dir=Path(tmp) / "speech"))
         options = CoachOptions(window=False, record_dir=Path(tmp) / "rec", speech=SpeechOptions(mute=True))
 
-        def on_step(_: Step) -> None:
+        def on_step(step: Step) -> None:
             wall.append(time.perf_counter())
             speaking.append(speech.busy)
-
-        latencies: list[float] = []
-
-        def record_latency(step: Step) -> None:
             latencies.append(step.latency_s)
 
         with make_estimator() as estimator:
+            estimator.estimate(source.frames[0])
             start = time.perf_counter()
             result = coach_session(
-                exercise,
-                source,
-                estimator,
-                options,
-                None,
-                on_step,
-                extra_sinks=(overlay, record_latency),
-                speech=speech,
+                exercise, source, estimator, options, None, on_step, extra_sinks=(overlay,), speech=speech
             )
-            full_s = time.perf_counter() - start
+            seconds = time.perf_counter() - start
+        overlay.worker.close()
         speech.close()
         utterances = sum(1 for _ in (Path(tmp) / "speech").glob("*.wav"))
         assert result.recording is not None
@@ -150,6 +153,34 @@ def run_bench(
         for _ in replay(recording.poses, analyzer):
             pass
         replay_s = time.perf_counter() - start
+    return _FullRun(seconds, result, wall, speaking, latencies, utterances, replay_s)
+
+
+def run_bench(
+    exercise: ExerciseDef,
+    video: VideoFileSource,
+    make_estimator: Callable[[], MediaPipePoseEstimator],
+    max_frames: int,
+    repeats: int = 2,
+) -> BenchReport:
+    """Bare and full runs alternate ``repeats`` times; each keeps its best (the least
+    disturbed by whatever else the machine is doing), as timing practice goes."""
+    decode_start = time.perf_counter()
+    frames = [frame for _, frame in zip(range(max_frames), video, strict=False)]
+    decode_s = time.perf_counter() - decode_start
+    if not frames:
+        raise FormcoachError(f"{video.name} has no frames to benchmark")
+    source = InMemorySource(frames, video)
+    bare_s = math.inf
+    full: _FullRun | None = None
+    for _ in range(repeats):
+        bare_s = min(bare_s, _bare_run(frames, make_estimator))
+        run = _full_run(exercise, source, make_estimator)
+        if full is None or run.seconds < full.seconds:
+            full = run
+    assert full is not None
+    result, wall, speaking, latencies = full.result, full.wall, full.speaking, full.latencies
+    full_s, replay_s, utterances = full.seconds, full.replay_s, full.utterances
 
     n = max(1, result.frames)
     clip_s = n / video.fps

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from formcoach import __version__
+from formcoach.background import keep_opencv_single_threaded
 from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.routines import Routine
 from formcoach.exercises.schema import ExerciseDef
@@ -142,6 +143,7 @@ def coach_session(
     A routine passes one ``frames`` iterator and one ``speech`` worker to every exercise, so
     time runs on and the voice carries over; otherwise both are made (and closed) here.
     """
+    keep_opencv_single_threaded()
     session = ExerciseSession(exercise, options.sides)
     analyzer = Analyzer(session)
     log = SessionLog(exercise)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from formcoach.types import FloatArray
@@ -19,7 +21,7 @@ def angle_between(u: FloatArray, v: FloatArray) -> float:
     if not (nu > 0 and nv > 0):
         return NAN
     cos = float(np.dot(u, v)) / (nu * nv)
-    return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+    return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
 
 
 def included_angle(a: FloatArray, vertex: FloatArray, c: FloatArray) -> float:

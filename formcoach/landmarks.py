@@ -43,12 +43,20 @@ class Landmark(IntEnum):
     RIGHT_FOOT_INDEX = 32
 
 
+SIDES = ("left", "right")
+# Looked up on every measurement of every frame: a table, not string building.
+_SIDED = {
+    (side, lm.name.split("_", 1)[1].lower()): lm
+    for lm in Landmark
+    for side in SIDES
+    if lm.name.startswith(side.upper() + "_")
+}
+
+
 def sided(side: str, part: str) -> Landmark:
     """``sided("left", "knee")`` is ``Landmark.LEFT_KNEE``."""
-    return Landmark[f"{side.upper()}_{part.upper()}"]
+    return _SIDED[(side, part)]
 
-
-SIDES = ("left", "right")
 
 # Edges drawn as the skeleton: torso, arms, legs and feet (the face is left out on purpose:
 # it adds clutter and no exercise here measures it).

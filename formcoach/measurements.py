@@ -491,6 +491,11 @@ BODY_PARTS = ("nose", "shoulder", "elbow", "wrist", "hip", "knee", "ankle", "hee
 FRAME_MARGIN = 0.01  # a landmark this close to the edge (fraction of the frame) is half out
 
 
+_PART_LANDMARKS = {
+    part: [Landmark.NOSE] if part == "nose" else [sided(side, part) for side in SIDES] for part in BODY_PARTS
+}
+
+
 def parts_in_frame(pose: Pose) -> frozenset[str]:
     """Body parts with at least one side visible and inside the frame."""
     width, height = pose.image_wh
@@ -501,13 +506,8 @@ def parts_in_frame(pose: Pose) -> frozenset[str]:
         & (x <= (1 - FRAME_MARGIN) * width)
         & (y >= FRAME_MARGIN * height)
         & (y <= (1 - FRAME_MARGIN) * height)
-    )
-    found = set()
-    for part in BODY_PARTS:
-        indices = [Landmark.NOSE] if part == "nose" else [sided(side, part) for side in SIDES]
-        if any(inside[i] for i in indices):
-            found.add(part)
-    return frozenset(found)
+    ).tolist()
+    return frozenset(part for part, indices in _PART_LANDMARKS.items() if any(inside[i] for i in indices))
 
 
 def measure(pose: Pose | None, names: tuple[str, ...], t: float, frame_index: int) -> Metrics:

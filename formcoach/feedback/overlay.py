@@ -315,7 +315,7 @@ def draw_overlay(
     height, width = image.shape[:2]
     if height > MAX_DRAW_HEIGHT:
         width, height = round(width * MAX_DRAW_HEIGHT / height), MAX_DRAW_HEIGHT
-        canvas = np.asarray(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA), dtype=np.uint8)
+        canvas = np.asarray(cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR), dtype=np.uint8)
     if pose is not None and pose.image_wh != (width, height):
         scale = np.array([width / pose.image_wh[0], height / pose.image_wh[1]])
         pose = replace(pose, xy=pose.xy * scale, image_wh=(width, height))

@@ -1,20 +1,96 @@
 """The coach's window: the annotated frame, and the keys that steer the session.
 
 Keys: space pause/resume · n next side · r restart the side · q or Esc stop and save.
+
+Drawing runs on its own thread (the pose model keeps about one core busy; the overlay uses
+the other) and always draws the newest frame, skipping any it could not keep up with; the
+window itself is shown and polled from the main thread, as every GUI toolkit requires.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+
 import cv2
 
+from formcoach.background import yield_cpu_to_the_live_loop
 from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.schema import ExerciseDef
 from formcoach.feedback.overlay import draw_overlay
 from formcoach.pipeline import Step
+from formcoach.types import ImageArray
 
 WINDOW_TITLE = "formcoach — space: pause · n: next side · r: restart · q: stop"
 KEY_ESC = 27
 EMA = 0.1  # smoothing of the FPS figure
+# No screen shows more: drawing faster (a file plays at ~90 fps) would only take CPU from
+# the pose model.
+MAX_DRAWS_PER_S = 30.0
+
+
+class OverlayWorker:
+    """Draws the overlay for the newest submitted step on a background thread."""
+
+    def __init__(self, exercise: ExerciseDef) -> None:
+        self.exercise = exercise
+        self.cue_text = ""
+        self.fps = 0.0
+        self.drawn = 0
+        self._pending: Step | None = None
+        self._latest: ImageArray | None = None
+        self._wake = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="overlay", daemon=True)
+        self._thread.start()
+
+    def submit(self, step: Step) -> None:
+        with self._wake:
+            self._pending = step  # a frame not yet drawn is replaced: only the newest matters
+            self._wake.notify()
+
+    def take(self) -> ImageArray | None:
+        """The newest finished drawing, once (None when nothing new)."""
+        with self._wake:
+            image, self._latest = self._latest, None
+        return image
+
+    def _run(self) -> None:
+        yield_cpu_to_the_live_loop()
+        next_draw = 0.0
+        while True:
+            # Wall time paces the drawing only; nothing the coach decides depends on it.
+            pause = next_draw - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            next_draw = time.monotonic() + 1.0 / MAX_DRAWS_PER_S
+            with self._wake:
+                while self._pending is None and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                step, self._pending = self._pending, None
+            if step is None or step.frame is None:
+                continue
+            image = draw_overlay(
+                step.frame.image,
+                step.pose,
+                step.metrics,
+                step.update,
+                self.exercise,
+                self.cue_text,
+                self.fps,
+                1000 * step.latency_s,
+            )
+            with self._wake:
+                self._latest = image
+                self.drawn += 1
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self._thread.join()
 
 
 class CoachWindow:
@@ -23,26 +99,24 @@ class CoachWindow:
     stage = "overlay"
 
     def __init__(self, exercise: ExerciseDef, session: ExerciseSession, speech: object) -> None:
-        self.exercise = exercise
         self.session = session
         self.speech = speech
         self.quit = False
         self._last_t: float | None = None
-        self._fps = 0.0
+        self._worker = OverlayWorker(exercise)
         cv2.namedWindow(WINDOW_TITLE, cv2.WINDOW_NORMAL)
 
     def __call__(self, step: Step) -> None:
-        if step.frame is None:
-            return
         t = step.update.t
         if self._last_t is not None and t > self._last_t:
-            self._fps = (1 - EMA) * self._fps + EMA / (t - self._last_t) if self._fps else 1 / (t - self._last_t)
+            rate = 1 / (t - self._last_t)
+            self._worker.fps = (1 - EMA) * self._worker.fps + EMA * rate if self._worker.fps else rate
         self._last_t = t
-        cue = getattr(self.speech, "cue_text", "")
-        image = draw_overlay(
-            step.frame.image, step.pose, step.metrics, step.update, self.exercise, cue, self._fps, 1000 * step.latency_s
-        )
-        cv2.imshow(WINDOW_TITLE, image)
+        self._worker.cue_text = getattr(self.speech, "cue_text", "")
+        self._worker.submit(step)
+        image = self._worker.take()
+        if image is not None:
+            cv2.imshow(WINDOW_TITLE, image)
         self._handle(cv2.waitKey(1) & 0xFF, t)
 
     def _handle(self, key: int, t: float) -> None:
@@ -60,5 +134,6 @@ class CoachWindow:
                 self.quit = True
 
     def close(self) -> None:
+        self._worker.close()
         cv2.destroyWindow(WINDOW_TITLE)
         cv2.waitKey(1)

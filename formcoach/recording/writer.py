@@ -15,6 +15,7 @@ from typing import IO, Any
 
 import cv2
 
+from formcoach.background import yield_cpu_to_the_live_loop
 from formcoach.errors import FormcoachError
 from formcoach.pipeline import Step
 from formcoach.recording.format import EVENTS, META, POSES, SUMMARY, VIDEO, event_to_json, pose_to_json
@@ -22,10 +23,10 @@ from formcoach.summary import write_json
 from formcoach.types import ImageArray
 
 VIDEO_QUEUE_FRAMES = 120  # ~4 s at 30 fps: absorbs a slow disk without blocking the loop
-JPEG_QUALITY = 80
+JPEG_QUALITY = 75
 # Recorded video is for looking back, not for pose estimation: capping its height keeps the
 # encoder from competing with the live loop for the CPU (and 1080p MJPEG would be ~5 MB/s).
-MAX_VIDEO_HEIGHT = 540
+MAX_VIDEO_HEIGHT = 480
 
 
 def video_size(size: tuple[int, int]) -> tuple[int, int]:
@@ -50,8 +51,9 @@ class _VideoWriterThread:
         self._thread.start()
 
     def _run(self) -> None:
+        yield_cpu_to_the_live_loop()
         while (image := self._queue.get()) is not None:
-            self._writer.write(cv2.resize(image, self.size, interpolation=cv2.INTER_AREA) if self._resize else image)
+            self._writer.write(cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR) if self._resize else image)
         self._writer.release()
 
     def write(self, image: ImageArray) -> None:
