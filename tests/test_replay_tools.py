@@ -1,0 +1,98 @@
+"""Looking back at a recording: the player's keys, angle export, and the sessions commands.
+Uses the golden recording (no model, no footage) plus a short recorded video where needed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from formcoach import replay
+from formcoach.exercises.loader import find_exercise
+from formcoach.recording.reader import load_recording
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture()
+def golden(tmp_path: Path) -> Path:
+    folder = tmp_path / "recordings" / "2026-11-01_101500_glute_bridge"
+    shutil.copytree(DATA / "golden_bridge", folder)
+    return folder
+
+
+def with_blank_video(folder: Path) -> None:
+    """Give the golden recording a video (one plain frame per pose) so it can be played."""
+    recording = load_recording(folder)
+    width, height = recording.meta["width"] // 4, recording.meta["height"] // 4
+    writer = cv2.VideoWriter(str(folder / "video.avi"), cv2.VideoWriter.fourcc(*"MJPG"), 24.0, (width, height))
+    for i in range(len(recording.poses)):
+        writer.write(np.full((height, width, 3), i % 255, dtype=np.uint8))
+    writer.release()
+
+
+def test_angle_export_csv_and_mot(golden: Path, tmp_path: Path) -> None:
+    recording = load_recording(golden)
+    names, rows = replay.measurement_series(recording, find_exercise("glute_bridge", DATA / "exercises"))
+    replay.write_csv(names, rows, tmp_path / "a.csv")
+    replay.write_mot(names, rows, tmp_path / "a.mot", "bridge")
+    csv_lines = (tmp_path / "a.csv").read_text().splitlines()
+    assert csv_lines[0].split(",")[:2] == ["t", "knee_hip_shoulder"]
+    assert len(csv_lines) == len(recording.poses) + 1
+    mot = (tmp_path / "a.mot").read_text().splitlines()
+    assert mot[:6] == [
+        "bridge",
+        "version=1",
+        f"nRows={len(rows)}",
+        f"nColumns={len(names) + 1}",
+        "inDegrees=yes",
+        "endheader",
+    ]
+    assert mot[6].split("\t")[0] == "time" and len(mot) == 7 + len(rows)
+    peak = max(float(line.split("\t")[1]) for line in mot[7:] if line.split("\t")[1] != "nan")
+    assert 170 < peak <= 180  # the bridge tops out near a straight line
+
+
+@pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs a display: run under Xvfb (scripts/test does)")
+def test_player_keys_pause_step_seek_speed_quit(golden: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with_blank_video(golden)
+    recording = load_recording(golden)
+    player = replay.Player(recording, find_exercise("glute_bridge", DATA / "exercises"))
+    keys = iter([ord(k) for k in " ..,]][+-"] + [-1] * 5 + [ord("q")])
+    shown: list[tuple[int, int]] = []
+    monkeypatch.setattr(cv2, "waitKey", lambda _delay: next(keys))
+    real_imshow = cv2.imshow
+    monkeypatch.setattr(cv2, "imshow", lambda title, image: (shown.append(image.shape[:2]), real_imshow(title, image)))
+    player.play()
+    assert len(shown) == 15  # one frame shown per key read, up to the q that quits
+    height, width = recording.meta["height"] // 4, recording.meta["width"] // 4
+    assert shown[0] == (height + replay.TIMELINE_H, width)  # the video plus the timeline bar
+
+
+def formcoach(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "formcoach", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_sessions_list_show_pain_delete(golden: Path) -> None:
+    root = str(golden.parent)
+    listed = formcoach("sessions", "list", "--recordings", root)
+    assert listed.returncode == 0 and golden.name in listed.stdout and "glute_bridge" in listed.stdout
+    shown = formcoach("sessions", "show", golden.name, "--recordings", root)
+    assert shown.returncode == 0 and "232 frames" in shown.stdout
+    assert (
+        formcoach("sessions", "pain", golden.name, "--before", "4", "--after", "3", "--recordings", root).returncode
+        == 0
+    )
+    assert (golden / "pain.json").exists()
+    bad = formcoach("sessions", "pain", golden.name, "--before", "11", "--recordings", root)
+    assert bad.returncode != 0
+    deleted = formcoach("sessions", "delete", golden.name, "--yes", "--recordings", root)
+    assert deleted.returncode == 0 and not golden.exists()
+    missing = formcoach("sessions", "show", golden.name, "--recordings", root)
+    assert missing.returncode == 2 and "no recording" in missing.stderr
