@@ -1,0 +1,75 @@
+"""The coach on every labelled clip that names a library exercise: counts within
+`reps_accept`, holds within 1 s of `target_holds`, every labelled fault cued.
+
+Known misses are listed with the reason found (see the issue notes); they are strict xfails,
+so fixing one makes this file say so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from footage import CLIPS, RENDERS
+
+from formcoach.evaluation.labels import ClipLabel, load_labels
+from formcoach.evaluation.runner import evaluate_clips
+from formcoach.evaluation.score import ClipScore, score_clip
+from formcoach.exercises.loader import load_library
+from formcoach.pose.models import resolve_model
+
+pytestmark = [pytest.mark.clips, pytest.mark.slow]
+
+KNOWN_MISSES = {
+    "hip_circles__pfc.mp4": "3 of 4 circles: the hips trace a narrow ellipse in a three-quarter view",
+    "squat__wahoo.mp4": "the label counts 3 squats in a close-up with the feet cropped; the coach asks to step back "
+    "there by design (7 are in full view, as the label's notes say)",
+    "glute_bridge__pfc.mp4": "top hold 3.2 s vs 4.8 s: her top sits near the rep's end threshold",
+    "pigeon__pfc.mp4": "3.3 s held in an upright pigeon the label does not count as the target position",
+    "supine_hip_shifting__render_A.mp4": "5 of 12 shifts: from the wall the landmarker merges the parallel thighs",
+    "strap_hamstring_stretch__render_A_feet.mp4": "the feet-end view merges the hips; the coach asks for a side view",
+    "couch_stretch__render_A.mp4": "held 33.5 s vs 32.0 s: the clock runs through the 1 s ramps into each fault",
+    "glute_bridge__render_A.mp4": "top holds 9.4 s vs 8.0 s: the rise and lowering pass slowly through the top band",
+}
+LABEL_FILES = [CLIPS / "labels.toml", RENDERS / "labels.toml"]
+
+
+def runnable(labels: Path) -> list[ClipLabel]:
+    if not labels.exists():
+        return []
+    return [clip for clip in load_labels(labels) if clip.coach_as and clip.usable]
+
+
+CLIP_LABELS = [clip for labels in LABEL_FILES for clip in runnable(labels)]
+
+
+@pytest.fixture(scope="module")
+def scores() -> dict[str, ClipScore]:
+    if not CLIP_LABELS:
+        pytest.skip("labelled footage not found in ../shared (clips, renders)")
+    library = load_library()
+    results = {}
+    for label, outcome in evaluate_clips(CLIP_LABELS, resolve_model("full")):
+        assert not isinstance(outcome, str), outcome
+        assert label.coach_as is not None
+        results[label.file] = score_clip(label, outcome, library[label.coach_as].hold is not None)
+    return results
+
+
+@pytest.mark.parametrize(
+    "file",
+    [
+        pytest.param(clip.file, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[clip.file]))
+        if clip.file in KNOWN_MISSES
+        else clip.file
+        for clip in CLIP_LABELS
+    ]
+    or [pytest.param("none", marks=pytest.mark.skip(reason="labelled footage not found in ../shared"))],
+)
+def test_clip_is_coached_as_labelled(file: str, scores: dict[str, ClipScore]) -> None:
+    score = scores[file]
+    assert score.within_accept, f"counted {score.reps}, accept {score.reps_accept}"
+    if score.hold_error_s is not None:
+        assert score.hold_error_s <= 1.0, f"held {score.hold_s:.1f} s, label {score.hold_label_s:.1f} s"
+    missed = [f.rule for f in score.faults if not f.caught]
+    assert not missed, f"faults not cued: {missed}"
