@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import math
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -113,7 +114,9 @@ def evaluate_clips(
 ) -> Iterator[tuple[ClipLabel, ClipOutcome | str]]:
     """Yield (label, outcome or error message) as clips finish, in parallel processes."""
     workers = workers or os.cpu_count() or 1
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Spawned, not forked: forking a process that already runs threads (MediaPipe's graph,
+    # the speech worker) can deadlock the children; spawn is also what macOS and Windows use.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(evaluate_clip, label, model_path): label for label in labels}
         for future in as_completed(futures):
             label = futures[future]
