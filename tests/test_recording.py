@@ -87,7 +87,10 @@ def test_kill_9_leaves_a_recording_that_replay_loads(tmp_path: Path) -> None:
         frames += 1
     fps = recording.meta["fps"]
     assert frames / fps >= n_seconds - 1
-    assert frames >= len(recording.poses) - fps  # the video lags the poses by at most ~1 s
+    # The video may trail the poses by what the encoder had queued: at most ~1 s of the run's
+    # wall time (the clip plays faster than real time, so count frames processed per second).
+    frames_per_wall_second = len(recording.poses) / n_seconds
+    assert len(recording.poses) - frames <= frames_per_wall_second
     # …and replay can re-analyse it.
     steps = reanalyze(recording)
     assert len(steps) == len(recording.poses)
