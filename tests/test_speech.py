@@ -143,7 +143,8 @@ def test_say_never_blocks_behind_a_slow_speaker() -> None:
         worker.say(utterance(text))
         took.append(time.perf_counter() - start)
         assert worker.busy
-    assert max(took) < 0.005, took
+    # Far below the 0.5 s an utterance takes (the GIL switch interval alone can be 5 ms).
+    assert max(took) < 0.05, took
     assert speaker.said == []  # nothing has been said yet: it all happens in the worker
     start = time.perf_counter()
     worker.close()
