@@ -12,7 +12,7 @@ import threading
 
 import cv2
 
-BACKGROUND_NICENESS = 10
+BACKGROUND_NICENESS = 19
 
 
 def yield_cpu_to_the_live_loop() -> None:

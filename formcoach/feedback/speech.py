@@ -113,9 +113,13 @@ def probe_speech() -> tuple[bool, str]:
     return True, f"pyttsx3 with the {engine.driver} driver"
 
 
-def _wav_seconds(path: Path) -> float:
-    with wave.open(str(path), "rb") as f:
-        return f.getnframes() / f.getframerate()
+def _wav_seconds(path: Path) -> float | None:
+    """The WAV's length, or None when it cannot be read (an engine that wrote nothing)."""
+    try:
+        with wave.open(str(path), "rb") as f:
+            return f.getnframes() / f.getframerate()
+    except (OSError, EOFError, wave.Error):
+        return None
 
 
 class SpeechWorker:
@@ -258,7 +262,7 @@ class SpeechWorker:
             "priority": utterance.priority,
             "key": utterance.key,
             "wav": wav.name if wav else None,
-            "audio_s": round(_wav_seconds(wav), 3) if wav else None,
+            "audio_s": round(seconds, 3) if wav and (seconds := _wav_seconds(wav)) is not None else None,
         }
         with (self._wav_dir / LOG_NAME).open("a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
