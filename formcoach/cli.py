@@ -161,14 +161,14 @@ def models_list(ctx: typer.Context) -> None:
     """List the pose models: name, file, status (verified / missing / not downloaded)."""
     if ctx.invoked_subcommand:
         return
-    table = Table("name", "file", "status", "license")
+    table = Table("name", "file", "status", "license", "provenance")
     for info in load_manifest().values():
         try:
             resolve_model(info.name)
             status = "[green]ok, checksum verified[/]"
         except FormcoachError as error:
             status = f"[yellow]{error}[/]"
-        table.add_row(info.name, info.file, status, info.license)
+        table.add_row(info.name, info.file, status, info.license, info.provenance)
     console.print(table)
 
 
@@ -581,6 +581,10 @@ def evaluate(
             f"{agg.fps:.0f}",
         )
     console.print(by_exercise)
+    for sc in scores:
+        if sc.side_counts:
+            sides = ", ".join(f"{side} {got}/{want}" for side, (got, want) in sc.side_counts.items())
+            console.print(f"per side {sc.file}: {sides} (counted/labelled)")
     for sc in scores:
         if sc.angle_mae:
             errors_text = ", ".join(f"{k} {v:.1f}" for k, v in sc.angle_mae.items())

@@ -515,7 +515,8 @@ def measure(pose: Pose | None, names: tuple[str, ...], t: float, frame_index: in
     if pose is None:
         return Metrics(t, frame_index, dict.fromkeys(names, NAN), Facing.UNKNOWN, visible=False)
     image = Body(pose.xy, pose.visibility)
-    world = Body(pose.world, pose.visibility) if pose.world is not None else None
+    wants_world = pose.world is not None and any(name.endswith("_3d") for name in names)
+    world = Body(pose.world, pose.visibility) if wants_world and pose.world is not None else None
     values: dict[str, float] = {}
     for name in names:
         measurement = MEASUREMENTS[name]

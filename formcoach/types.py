@@ -101,7 +101,6 @@ class Metrics:
 
 class EventKind(StrEnum):
     SETUP_HINT = "setup_hint"
-    SETUP_OK = "setup_ok"
     START = "start"
     REP_DONE = "rep_done"
     REP_PARTIAL = "rep_partial"
@@ -116,7 +115,6 @@ class EventKind(StrEnum):
     REST = "rest"
     SIDE_SWITCH = "side_switch"
     POSE_LOST = "pose_lost"
-    POSE_FOUND = "pose_found"
     EXERCISE_DONE = "exercise_done"
     ADVICE = "advice"
 

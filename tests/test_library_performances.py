@@ -209,6 +209,8 @@ def test_good_performance_goes_to_plan_without_a_cue(exercise_id: str, side: str
     assert cues == [], [(e.t, e.key, e.message) for e in cues]
     if exercise.kind is Kind.REPS:
         assert len([e for e in events if e.kind is EventKind.REP_DONE]) == 3
+        said = [e.message for e in events if e.key == "encouragement"]
+        assert said == list(exercise.cues.encouragement[:1])  # after the third good rep
     elif exercise.kind is Kind.HOLD:
         assert exercise.hold is not None
         [done] = [e for e in events if e.kind is EventKind.HOLD_DONE]

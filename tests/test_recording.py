@@ -20,25 +20,15 @@ from formcoach.replay import compare_events, export_video, reanalyze
 pytestmark = [pytest.mark.clips, pytest.mark.slow]
 
 
+def coach_command(recordings: Path, exercise: str, clip: Path, *extra: str) -> list[str]:
+    """A headless, silent, recorded coaching run of ``clip``."""
+    return [sys.executable, "-m", "formcoach", "coach", exercise, "--source", str(clip), "--no-window", "--mute",
+            "--recordings", str(recordings), *extra]  # fmt: skip
+
+
 def record(tmp_path: Path, exercise: str, clip: Path, *extra: str) -> Path:
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "formcoach",
-            "coach",
-            exercise,
-            "--source",
-            str(clip),
-            "--no-window",
-            "--mute",
-            "--recordings",
-            str(tmp_path),
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+        coach_command(tmp_path, exercise, clip, *extra), capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr
     [folder] = find_recordings(tmp_path)
@@ -47,25 +37,8 @@ def record(tmp_path: Path, exercise: str, clip: Path, *extra: str) -> Path:
 
 def test_kill_9_leaves_a_recording_that_replay_loads(tmp_path: Path) -> None:
     clip = require(RENDERS / "couch_stretch__render_A.mp4")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "formcoach",
-            "coach",
-            "couch_stretch",
-            "--side",
-            "left",
-            "--source",
-            str(clip),
-            "--no-window",
-            "--mute",
-            "--recordings",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = coach_command(tmp_path, "couch_stretch", clip, "--side", "left")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # Wait until recording has begun, then let it run for N seconds of wall time.
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob("*/poses.jsonl")) and time.monotonic() < deadline:

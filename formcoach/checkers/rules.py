@@ -21,15 +21,6 @@ class RuleTracker:
         self.fault_since: float | None = None
         self.raised_at: float | None = None
 
-    @property
-    def breaking(self) -> bool:
-        """Out of band for longer than the grace period."""
-        return self.raised_at is not None
-
-    @property
-    def out_of_band(self) -> bool:
-        return self.fault_since is not None
-
     def reset(self) -> None:
         self.fault_since = self.raised_at = None
 

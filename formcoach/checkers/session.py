@@ -11,7 +11,7 @@ order with a spoken switch between them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -77,6 +77,7 @@ VIEW_FACINGS = {
     View.LYING: {Facing.LYING},
 }
 LOST_AFTER_S = 1.0  # a pose or part gone this long sends the user back to setup
+ENCOURAGE_EVERY = 3  # reps between words of encouragement
 BASELINE_S = 1.0  # relative rules measure the user's own value over this long first
 # Time at a rep's end position counts as "held" only while the measurement is this steady:
 # the ends of the rise and the lowering pass through the end band without holding it.
@@ -117,7 +118,6 @@ class _Progress:
     phase: str = "setup"
     set_index: int = 1
     reps: int = 0
-    events: list[Event] = field(default_factory=list)
 
 
 class SideChecker:
@@ -342,6 +342,7 @@ class SideChecker:
                     },
                 )
             )
+            self._encourage(metrics.t, events)
             if self.state.reps >= spec.target:
                 self._finish_set(metrics.t, events)
         elif self.reps.meaningful(excursion):
@@ -356,6 +357,14 @@ class SideChecker:
                     {"peak": excursion.peak_value},
                 )
             )
+
+    def _encourage(self, t: float, events: list[Event]) -> None:
+        """Every few good reps, the exercise's next word of encouragement (lowest priority:
+        never said over a count or a correction)."""
+        phrases = self.exercise.cues.encouragement
+        if phrases and self.state.reps % ENCOURAGE_EVERY == 0:
+            phrase = phrases[(self.state.reps // ENCOURAGE_EVERY - 1) % len(phrases)]
+            events.append(Event(t, EventKind.ADVICE, "encouragement", phrase, ENCOURAGEMENT, self.side))
 
     def _leg_of_rep(self, peak: Metrics | None) -> str:
         """The leg that did this rep: by the exercise's ``leg_by`` measurement, or the front leg."""
@@ -524,10 +533,6 @@ class ExerciseSession:
         for side in self.sides:
             names.extend(self.exercise.for_side(side).metric_names())
         return tuple(dict.fromkeys(names))
-
-    @property
-    def checkers(self) -> list[SideChecker]:
-        return [*self.finished_sides, *([] if self.finished else [self.current])]
 
     def restart_side(self) -> None:
         """Start the current side over (from setup), as the user asked."""

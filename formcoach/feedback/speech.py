@@ -20,7 +20,6 @@ from collections import deque
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Protocol
 
 from formcoach.feedback.cue_policy import Utterance
@@ -197,9 +196,7 @@ class SpeechWorker:
     def __enter__(self) -> SpeechWorker:
         return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *_: object) -> None:
         self.close()
 
     # -- worker thread -----------------------------------------------------------------

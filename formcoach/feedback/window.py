@@ -36,7 +36,6 @@ class OverlayWorker:
         self.exercise = exercise
         self.cue_text = ""
         self.fps = 0.0
-        self.drawn = 0
         self._pending: Step | None = None
         self._latest: ImageArray | None = None
         self._wake = threading.Condition()
@@ -84,7 +83,6 @@ class OverlayWorker:
             )
             with self._wake:
                 self._latest = image
-                self.drawn += 1
 
     def close(self) -> None:
         with self._wake:

@@ -31,7 +31,7 @@ from mediapipe.tasks.python import BaseOptions, vision
 @contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
     """Hide the C++ start-up chatter (TFLite delegate, glog notices) that MediaPipe prints
-    on its own file descriptor while it builds the graph and runs the first frames."""
+    on its own file descriptor while it builds the graph."""
     sys.stderr.flush()
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -42,9 +42,6 @@ def _native_stderr_silenced() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
-
-
-WARM_UP_FRAMES = 5  # the graph logs its notices on the first frames
 
 
 class MediaPipePoseEstimator:
@@ -71,7 +68,6 @@ class MediaPipePoseEstimator:
         except (RuntimeError, ValueError) as error:
             raise FormcoachError(f"cannot load pose model {model_path}: {error}") from None
         self._last_ms = -1
-        self._frames_seen = 0
 
     def estimate(self, frame: Frame) -> Pose | None:
         # VIDEO mode needs strictly increasing milliseconds.

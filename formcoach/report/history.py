@@ -30,7 +30,7 @@ from matplotlib.ticker import MaxNLocator
 from formcoach.errors import FormcoachError
 from formcoach.exercises.schema import ExerciseDef, bind_side
 from formcoach.measurements import MEASUREMENTS
-from formcoach.recording.format import META
+from formcoach.recording.reader import find_recordings
 from formcoach.report import page as p
 from formcoach.report.data import SessionData, load_session, metric_label, side_label, side_result
 from formcoach.report.pain import load_pain
@@ -192,26 +192,19 @@ def _name(data: SessionData) -> str:
     return data.exercise.name if data.exercise else str(data.recording.meta.get("exercise", "?"))
 
 
-def find_recordings(recordings_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Recording folders under ``recordings_dir`` (a routine's per-exercise sub-folders
-    included), and the other entries with why they were left out."""
-    found: list[Path] = []
-    skipped: list[tuple[Path, str]] = []
+def recordings_and_left_out(recordings_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Every recording under ``recordings_dir`` (a routine's per-exercise sub-folders
+    included, even of a killed routine), and the other folders with why they were left out."""
     if not recordings_dir.is_dir():
         raise FormcoachError(f"recordings folder not found: {recordings_dir}")
-    for entry in sorted(recordings_dir.iterdir()):
-        if not entry.is_dir():
-            continue
-        if (entry / META).exists():
-            found.append(entry)
-            continue
-        # A routine: routine.json is written last, so a killed routine has only its steps.
-        steps = sorted(sub for sub in entry.iterdir() if sub.is_dir() and (sub / META).exists())
-        if steps:
-            found.extend(steps)
-        else:
-            skipped.append((entry, "not a recording (no meta.json)"))
-    return found, skipped
+    found = sorted(find_recordings(recordings_dir))
+    holders = set(found) | {folder.parent for folder in found}
+    left_out = [
+        (entry, "not a recording (no meta.json)")
+        for entry in sorted(recordings_dir.iterdir())
+        if entry.is_dir() and entry not in holders
+    ]
+    return found, left_out
 
 
 def _pain_of(folders: Sequence[Path]) -> tuple[int | None, int | None]:
@@ -228,7 +221,7 @@ def _pain_of(folders: Sequence[Path]) -> tuple[int | None, int | None]:
 
 
 def load_sessions(recordings_dir: Path) -> tuple[list[PracticeSession], list[tuple[Path, str]]]:
-    folders, skipped = find_recordings(recordings_dir)
+    folders, skipped = recordings_and_left_out(recordings_dir)
     loaded: list[SessionData] = []
     for folder in folders:
         try:
