@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from formcoach import __version__
+from formcoach.background import live_loop_cpus
 from formcoach.coach import RECORDINGS_DIR
 from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import EXERCISES_DIR, find_exercise, load_library, parse_exercise
@@ -368,6 +369,7 @@ def coach(
     )
     console.print(f"[bold]{exercise.name}[/]: {exercise.placement}")
     with (
+        live_loop_cpus(),
         open_source(source, camera) as frames,
         _estimator(model_path) as estimator,
         progress_bar(f"Coaching {exercise.name}", frames.frame_count) as progress,
@@ -438,6 +440,7 @@ def routine(
     )
     console.print(f"[bold]{plan.name}[/]: {len(plan.steps)} exercises, about {plan.planned_s / 60:.0f} minutes")
     with (
+        live_loop_cpus(),
         open_source(source, camera) as frames,
         _estimator(model_path) as estimator,
         progress_bar(plan.name, frames.frame_count) as progress,

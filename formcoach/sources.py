@@ -17,6 +17,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 import cv2
 
+from formcoach.background import move_off_the_loop_cpus
 from formcoach.errors import FormcoachError
 from formcoach.types import Frame, ImageArray
 
@@ -117,6 +118,7 @@ class CameraSource:
         self._thread.start()
 
     def _read(self) -> None:
+        move_off_the_loop_cpus()  # not niced: the loop waits for its frames
         while not self._stopped:
             ok, image = self._capture.read()
             if not ok:

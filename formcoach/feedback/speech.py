@@ -22,6 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from formcoach.background import move_off_the_loop_cpus
 from formcoach.feedback.cue_policy import Utterance
 
 logger = logging.getLogger(__name__)
@@ -201,6 +202,7 @@ class SpeechWorker:
 
     # -- worker thread -----------------------------------------------------------------
     def _run(self) -> None:
+        move_off_the_loop_cpus()  # synthesis comes in bursts of a full core
         if self._mode is not SpeechMode.MUTE and self._speaker is None:
             self._start_engine()
         while True:
