@@ -162,7 +162,7 @@ def run_bench(
     video: VideoFileSource,
     make_estimator: Callable[[], MediaPipePoseEstimator],
     max_frames: int,
-    repeats: int = 2,
+    repeats: int = 3,
 ) -> BenchReport:
     """Bare and full runs alternate ``repeats`` times; each keeps its best (the least
     disturbed by whatever else the machine is doing), as timing practice goes."""
