@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formcoach import __version__
 from formcoach.background import keep_opencv_single_threaded
@@ -31,6 +31,9 @@ from formcoach.recording.writer import SessionRecorder
 from formcoach.sources import FrameSource
 from formcoach.summary import SessionLog, write_json
 from formcoach.types import COUNT, SAFETY, Frame
+
+if TYPE_CHECKING:
+    from formcoach.feedback.window import RestScreen
 
 RECORDINGS_DIR = Path(__file__).resolve().parents[1] / "recordings"
 CUE_SHOWN_S = 4.0  # how long a spoken cue stays on screen
@@ -201,12 +204,25 @@ class RoutineResult:
     quit: bool
 
 
-def _skip_rest(frames: Iterator[Frame], until_t: float) -> Frame | None:
-    """Consume frames during a rest; returns the first frame after it (None at the end)."""
+def _rest(frames: Iterator[Frame], until_t: float, screen: RestScreen | None) -> Frame | None:
+    """Consume frames during a rest, showing them on ``screen`` if there is one; returns the
+    first frame after the rest (None at the end of the video, or when the user quit)."""
     for frame in frames:
+        if screen is not None:
+            screen.show(frame, until_t - frame.t)
+            if screen.quit:
+                return None
+            if screen.skip:
+                return frame
         if frame.t >= until_t:
             return frame
     return None
+
+
+def _rest_screen(next_name: str) -> RestScreen:
+    from formcoach.feedback.window import RestScreen  # the GUI only when a window is wanted
+
+    return RestScreen(next_name)
 
 
 def coach_routine(
@@ -238,7 +254,7 @@ def coach_routine(
                 exercise, source, estimator, step_options, model_path, on_step, frames=frames, speech=speech
             )
             summaries.append(result.summary)
-            t = result.summary["duration_s"] + t
+            t = result.end_t  # stream time: rests are timed on the frames, like everything else
             if result.quit:
                 quit_early = True
                 break
@@ -246,7 +262,10 @@ def coach_routine(
                 break  # the video ended mid-exercise
             if step.rest_s > 0 and number < len(routine.steps):
                 speech.say(Utterance(t, f"Rest for {step.rest_s:g} seconds.", COUNT, "routine_rest", t))
-                first = _skip_rest(frames, t + step.rest_s)
+                screen = _rest_screen(routine.steps[number].exercise.name) if options.window else None
+                first = _rest(frames, t + step.rest_s, screen)
+                if screen is not None and screen.quit:
+                    quit_early = True
                 if first is None:
                     break
                 frames = itertools.chain([first], frames)

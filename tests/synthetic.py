@@ -41,13 +41,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
 from formcoach.landmarks import NUM_LANDMARKS, Landmark, sided
-from formcoach.types import Pose
+from formcoach.types import Frame, Pose
 
 LM = Landmark
 SIDES = ("left", "right")
@@ -365,3 +366,37 @@ def concat(*parts: Sequence[Keyframe]) -> list[Keyframe]:
 def repeat(cycle: Sequence[Keyframe], times: int) -> list[Keyframe]:
     """``cycle`` (which should end as it starts) played ``times`` times back to back."""
     return concat(*([cycle] * times))
+
+
+class ScriptedEstimator:
+    """A pose estimator that hands out prepared poses by frame index, busy for ``work_s``
+    per frame like the real model (busy, not asleep: inference holds a core)."""
+
+    def __init__(self, poses: dict[int, Pose | None], work_s: float = 0.0) -> None:
+        self.poses = poses
+        self.work_s = work_s
+
+    def estimate(self, frame: Frame) -> Pose | None:
+        deadline = time.perf_counter() + self.work_s
+        while time.perf_counter() < deadline:
+            pass
+        return self.poses.get(frame.index)
+
+    def close(self) -> None:
+        pass
+
+
+class Frames:
+    """A frame source of ``count`` black frames at 30 fps (poses come from the estimator)."""
+
+    fps, size, name, frame_count = 30.0, (64, 48), "synthetic", None
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def __iter__(self) -> Iterator[Frame]:
+        image = np.zeros((48, 64, 3), dtype=np.uint8)
+        return (Frame(i, i / self.fps, image) for i in range(self.count))
+
+    def close(self) -> None:
+        pass

@@ -27,6 +27,7 @@ from formcoach.feedback.overlay import (
     annotate_stats,
     band_of,
     draw_overlay,
+    draw_rest,
     judged_in,
 )
 from formcoach.landmarks import NUM_LANDMARKS, Landmark
@@ -229,3 +230,14 @@ def test_hold_ring_fills_with_the_held_fraction() -> None:
     assert half / quarter == pytest.approx(2.0, rel=0.15)
     assert full / quarter == pytest.approx(4.0, rel=0.15)
     assert pixels_of(annotate_hold_ring(image, 30.0, 60.0, paused=True), AMBER) == pytest.approx(half, rel=0.05)
+
+
+def test_rest_screen_dims_the_picture_and_writes_the_countdown_at_screen_size() -> None:
+    image = np.full((1080, 1920, 3), 200, dtype=np.uint8)
+    rest = draw_rest(image, 7.2, "Couch stretch")
+    assert rest.shape == (720, 1280, 3)
+    assert (image == 200).all()  # the input is left alone
+    corner = rest[:100, :100]
+    assert (corner == 100).all()  # dimmed by half where nothing is written
+    centre = rest[260:460, 320:960]
+    assert (centre == WHITE[0]).sum() > 2000  # white text: "Rest  8 s" and "Next: Couch stretch"

@@ -216,3 +216,17 @@ def test_modes_are_exclusive_and_a_closed_worker_refuses_more(tmp_path: Path) ->
     worker.close()
     with pytest.raises(RuntimeError, match="closed"):
         worker.say(utterance("One"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="aplay is how espeak plays sound on Linux")
+def test_speakers_mode_without_aplay_warns_once_and_mutes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import formcoach.feedback.speech as speech
+
+    monkeypatch.setattr(speech.shutil, "which", lambda _name: None)
+    warnings: list[str] = []
+    with SpeechWorker(on_warning=warnings.append) as worker:
+        for text in TEXTS:
+            worker.say(utterance(text))
+    assert len(warnings) == 1 and "aplay" in warnings[0] and "alsa-utils" in warnings[0], warnings
+    assert worker.mode is SpeechMode.MUTE
+    assert speech.probe_speech()[0] is False

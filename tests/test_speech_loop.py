@@ -8,14 +8,12 @@ import time
 from itertools import pairwise
 from pathlib import Path
 
-import numpy as np
-from synthetic import angles, repeat, sequence
+from synthetic import Frames, ScriptedEstimator, angles, repeat, sequence
 
 from formcoach.coach import CoachOptions, coach_session
 from formcoach.exercises.loader import find_exercise
 from formcoach.feedback.speech import SpeechWorker
 from formcoach.pipeline import Step
-from formcoach.types import Frame, Pose
 
 FIXTURES = Path(__file__).parent / "data" / "exercises"
 POSE_WORK_S = 0.02  # what the pose model costs per frame, roughly
@@ -30,33 +28,6 @@ class SlowSpeaker:
     def speak(self, text: str) -> None:
         time.sleep(0.5)
         self.said.append(text)
-
-
-class ScriptedEstimator:
-    """Hands out prepared poses, taking about as long as the real model."""
-
-    def __init__(self, poses: dict[int, Pose | None]) -> None:
-        self.poses = poses
-
-    def estimate(self, frame: Frame) -> Pose | None:
-        deadline = time.perf_counter() + POSE_WORK_S
-        while time.perf_counter() < deadline:  # busy, like inference (sleep would yield the GIL)
-            pass
-        return self.poses.get(frame.index)
-
-
-class Frames:
-    fps, size, name, frame_count = 30.0, (64, 48), "synthetic", None
-
-    def __init__(self, count: int) -> None:
-        self.count = count
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        image = np.zeros((48, 64, 3), dtype=np.uint8)
-        return (Frame(i, i / self.fps, image) for i in range(self.count))
-
-    def close(self) -> None:
-        pass
 
 
 def test_slow_speaker_never_stalls_the_frame_loop() -> None:
@@ -79,7 +50,7 @@ def test_slow_speaker_never_stalls_the_frame_loop() -> None:
         result = coach_session(
             exercise,
             Frames(len(poses)),
-            ScriptedEstimator({i: p for _, i, p in poses}),
+            ScriptedEstimator({i: p for _, i, p in poses}, POSE_WORK_S),
             CoachOptions(),
             on_step=on_step,
             speech=worker,

@@ -294,6 +294,33 @@ def annotate_stats(image: ImageArray, fps: float, latency_ms: float) -> ImageArr
     return canvas
 
 
+def _display_sized(image: ImageArray) -> ImageArray:
+    """``image``, shrunk to ``MAX_DRAW_HEIGHT`` if it is taller."""
+    height, width = image.shape[:2]
+    if height <= MAX_DRAW_HEIGHT:
+        return image
+    size = (round(width * MAX_DRAW_HEIGHT / height), MAX_DRAW_HEIGHT)
+    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_LINEAR), dtype=np.uint8)
+
+
+def draw_rest(image: ImageArray, seconds_left: float, next_name: str) -> ImageArray:
+    """A routine's rest: the camera picture dimmed, the whole seconds left and what is next."""
+    canvas = _display_sized(image).copy()
+    scale = _Scale(canvas)
+    height, width = canvas.shape[:2]
+    _shade(canvas, 0, 0, width, height, alpha=0.5)
+    lines = [
+        (f"Rest  {max(0, math.ceil(seconds_left))} s", scale.font(2.0), scale.px(4)),
+        (f"Next: {next_name}", scale.font(1.0), scale.px(2)),
+    ]
+    y = height // 2 - scale.px(20)
+    for text, font, thickness in lines:
+        w, h = _text_size(text, font, thickness)
+        _text(canvas, text, ((width - w) // 2, y), font, WHITE, thickness)
+        y += h + scale.px(30)
+    return annotate_cue(canvas, "n: end the rest    q: stop")
+
+
 def draw_overlay(
     image: ImageArray,
     pose: Pose | None,
@@ -311,11 +338,8 @@ def draw_overlay(
     to whatever image it is drawn on (the recorded video may be smaller than the camera's).
     """
     bound = exercise.for_side(update.side)
-    canvas = image
-    height, width = image.shape[:2]
-    if height > MAX_DRAW_HEIGHT:
-        width, height = round(width * MAX_DRAW_HEIGHT / height), MAX_DRAW_HEIGHT
-        canvas = np.asarray(cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR), dtype=np.uint8)
+    canvas = _display_sized(image)
+    height, width = canvas.shape[:2]
     if pose is not None and pose.image_wh != (width, height):
         scale = np.array([width / pose.image_wh[0], height / pose.image_wh[1]])
         pose = replace(pose, xy=pose.xy * scale, image_wh=(width, height))

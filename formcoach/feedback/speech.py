@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import sys
 import threading
 import wave
 from collections import deque
@@ -77,6 +79,12 @@ class _Pyttsx3:
             finally:
                 del engine  # inside the lock: its teardown resets espeak's process-wide callback
 
+    def playback_problem(self) -> str | None:
+        """Why this engine cannot reach the speakers, if it cannot (it can still write WAVs)."""
+        if self.driver == "espeak" and sys.platform.startswith("linux") and shutil.which("aplay") is None:
+            return "pyttsx3's espeak driver plays sound through aplay, which is missing (install alsa-utils)"
+        return None
+
     def speak(self, text: str) -> None:
         def run(engine: Any) -> None:
             engine.say(text)
@@ -110,6 +118,8 @@ def probe_speech() -> tuple[bool, str]:
         engine = _Pyttsx3(None, None)
     except Exception as e:  # whatever stops the engine is what the user needs to read
         return False, f"no text-to-speech engine ({type(e).__name__}: {e}); cues will be shown, not spoken"
+    if problem := engine.playback_problem():
+        return False, f"{problem}; cues will be shown, not spoken (--speech-wav still works)"
     return True, f"pyttsx3 with the {engine.driver} driver"
 
 
@@ -224,6 +234,9 @@ class SpeechWorker:
             self._engine = _Pyttsx3(self._voice, self._rate)
         except Exception as e:  # any failure to start speech only mutes the coach
             self._mute(f"no text-to-speech engine ({type(e).__name__}: {e}); cues are shown, not spoken")
+            return
+        if self._mode is SpeechMode.SPEAKERS and (problem := self._engine.playback_problem()):
+            self._mute(f"{problem}; cues are shown, not spoken")
             return
         if self._voice and self._engine.voice is None:
             self._on_warning(f"no voice matches {self._voice!r}; using the default voice")

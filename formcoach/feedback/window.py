@@ -1,6 +1,7 @@
 """The coach's window: the annotated frame, and the keys that steer the session.
 
 Keys: space pause/resume · n next side · r restart the side · q or Esc stop and save.
+During a routine's rest: n ends the rest · q or Esc stops the routine.
 
 Drawing runs on its own thread (the pose model keeps about one core busy; the overlay uses
 the other) and always draws the newest frame, skipping any it could not keep up with; the
@@ -17,9 +18,9 @@ import cv2
 from formcoach.background import yield_cpu_to_the_live_loop
 from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.schema import ExerciseDef
-from formcoach.feedback.overlay import draw_overlay
+from formcoach.feedback.overlay import draw_overlay, draw_rest
 from formcoach.pipeline import Step
-from formcoach.types import ImageArray
+from formcoach.types import Frame, ImageArray
 
 WINDOW_TITLE = "formcoach — space: pause · n: next side · r: restart · q: stop"
 KEY_ESC = 27
@@ -135,3 +136,22 @@ class CoachWindow:
         self._worker.close()
         cv2.destroyWindow(WINDOW_TITLE)
         cv2.waitKey(1)
+
+
+class RestScreen:
+    """A routine's rest in the coach's window: the camera picture with the seconds left."""
+
+    def __init__(self, next_name: str) -> None:
+        self.next_name = next_name
+        self.quit = False
+        self.skip = False
+        self._drawn_t = -1e9
+        cv2.namedWindow(WINDOW_TITLE, cv2.WINDOW_NORMAL)
+
+    def show(self, frame: Frame, seconds_left: float) -> None:
+        if frame.t - self._drawn_t >= 0.99 / MAX_DRAWS_PER_S:  # 0.99: a 30 fps camera's frames all count
+            cv2.imshow(WINDOW_TITLE, draw_rest(frame.image, seconds_left, self.next_name))
+            self._drawn_t = frame.t
+        key = cv2.waitKey(1) & 0xFF
+        self.quit = key in (ord("q"), KEY_ESC)
+        self.skip = key == ord("n")
