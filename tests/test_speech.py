@@ -230,3 +230,9 @@ def test_speakers_mode_without_aplay_warns_once_and_mutes(monkeypatch: pytest.Mo
     assert len(warnings) == 1 and "aplay" in warnings[0] and "alsa-utils" in warnings[0], warnings
     assert worker.mode is SpeechMode.MUTE
     assert speech.probe_speech()[0] is False
+
+
+def test_rendering_prints_nothing_on_the_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    render(tmp_path, TEXTS[:2])  # pyttsx3's espeak driver prints "Audio saved to …" per file
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", "")

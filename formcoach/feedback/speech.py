@@ -65,6 +65,7 @@ class _Pyttsx3:
                 self.voice = _pick_voice(voice, engine.getProperty("voices"))
 
         self._use_engine(pick)  # raises here, at start-up, when no engine can run
+        _route_driver_prints_to_the_log()
 
     def _use_engine(self, action: Callable[[Any], object]) -> None:
         with _ENGINE_LOCK:
@@ -98,6 +99,15 @@ class _Pyttsx3:
             engine.runAndWait()
 
         self._use_engine(run)
+
+
+def _route_driver_prints_to_the_log() -> None:
+    """pyttsx3's espeak driver print()s "Audio saved to …" for every WAV, and its playback
+    errors, onto the user's terminal from the speech thread; they belong in the log. A
+    module-level ``print`` shadows the builtin for that module only."""
+    driver = sys.modules.get("pyttsx3.drivers.espeak")
+    if driver is not None:
+        driver.print = lambda *args, **_: logger.info("pyttsx3: %s", " ".join(map(str, args)))  # type: ignore[attr-defined]
 
 
 def _pick_voice(wanted: str, voices: list[Any]) -> str | None:
