@@ -80,6 +80,12 @@ class BenchReport:
     utterances: int
     reanalysis_x_realtime: float
     peak_rss_mb: float | None
+    clip_in_memory_mb: float  # the decoded frames the benchmark holds, part of the peak
+
+    @property
+    def coach_rss_mb(self) -> float | None:
+        """The peak without the benchmark's decoded clip: what a live session needs."""
+        return None if self.peak_rss_mb is None else self.peak_rss_mb - self.clip_in_memory_mb
 
     def verdicts(self) -> dict[str, bool]:
         return {
@@ -213,4 +219,5 @@ def run_bench(
         utterances=utterances,
         reanalysis_x_realtime=clip_s / replay_s if replay_s > 0 else float("inf"),
         peak_rss_mb=_peak_rss_mb(),
+        clip_in_memory_mb=sum(frame.image.nbytes for frame in frames) / (1024 * 1024),
     )

@@ -500,8 +500,11 @@ def bench(
     gap, said = report.speech_gap_intervals, report.utterances
     console.print(f"largest frame gap while speaking: {gap:.2f} frame intervals ({said} utterances)")
     console.print(f"re-analysis from recorded poses: {report.reanalysis_x_realtime:.0f}× real time")
-    if report.peak_rss_mb is not None:
-        console.print(f"peak memory (RSS): {report.peak_rss_mb:.0f} MB")
+    if report.peak_rss_mb is not None and report.coach_rss_mb is not None:
+        console.print(
+            f"peak memory (RSS): {report.peak_rss_mb:.0f} MB, of which the decoded clip held for the benchmark"
+            f" {report.clip_in_memory_mb:.0f} MB: the coach itself ~{report.coach_rss_mb:.0f} MB"
+        )
     for target, met in report.verdicts().items():
         console.print(f"{'[green]MET[/]' if met else '[red]MISSED[/]'}  {target}")
 
