@@ -52,7 +52,7 @@ CASES = [
 # the side-lying kick stills are labelled as not at the peak; wall sit, leg lifts and the
 # single-leg bridge have no exercise file.
 KNOWN_MISSES = {
-    "low_lunge__sworkit__lowlungeleft_end.jpg": "the far (front) leg's knee is hidden behind the arm: front knee unknown",
+    "low_lunge__sworkit__lowlungeleft_end.jpg": "the far (front) knee is hidden behind the arm: front knee unknown",
     "pigeon__sworkit__pigeonposeleft_end.jpg": "folded flat over the front shin: both knees below visibility 0.5",
 }
 
