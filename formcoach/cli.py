@@ -630,7 +630,10 @@ def replay_command(
             "--reanalyze", help="Re-run the current exercise files on the recorded poses and show what changed."
         ),
     ] = False,
-    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the measurement series as CSV.")] = None,
+    csv_out: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Each frame's measurements and rule verdicts (rule:ID 1 kept, 0 broken) as CSV."),
+    ] = None,
     mot_out: Annotated[Path | None, typer.Option("--mot", help="Write the measurement series as OpenSim .mot.")] = None,
     recordings: RecordingsOption = RECORDINGS_DIR,
 ) -> None:
@@ -658,11 +661,12 @@ def replay_command(
             console.print(f"{sign} {event.t:7.2f} s  {event.kind.value:12s} {event.key:14s} {event.message}")
     if csv_out or mot_out:
         acted = True
-        names, rows = rp.measurement_series(recording, exercise)
         if csv_out:
+            names, rows = rp.measurement_series(recording, exercise, with_rules=True)
             rp.write_csv(names, rows, csv_out)
             console.print(f"{len(rows)} rows → {csv_out}")
         if mot_out:
+            names, rows = rp.measurement_series(recording, exercise)  # angles only: OpenSim reads these
             rp.write_mot(names, rows, mot_out, f"formcoach {exercise.id} {recording.folder.name}")
             console.print(f"{len(rows)} rows → {mot_out}")
     if export:

@@ -27,6 +27,8 @@ from formcoach.types import Event, EventKind, Frame
 
 SPEAKABLE = {EventKind.RULE_FAIL, EventKind.REP_DONE, EventKind.HOLD_DONE, EventKind.CYCLE_DONE, EventKind.SET_DONE}
 
+NAN = float("nan")
+
 
 def recorded_sides(recording: Recording, exercise: ExerciseDef) -> tuple[str, ...] | None:
     """The sides the live session coached, from its events (None: the exercise's default)."""
@@ -134,14 +136,24 @@ def export_video(
     return written
 
 
-def measurement_series(recording: Recording, exercise: ExerciseDef) -> tuple[list[str], list[list[float]]]:
-    """Per-frame values of every measurement the exercise uses: (names, rows of [t, …])."""
+def measurement_series(
+    recording: Recording, exercise: ExerciseDef, with_rules: bool = False
+) -> tuple[list[str], list[list[float]]]:
+    """Per-frame values of every measurement the exercise uses: (names, rows of [t, …]).
+
+    ``with_rules`` adds each form rule's verdict as a column ``rule:<id>``: 1 kept, 0 broken,
+    NaN when not judged in that frame (another phase, or the joint unseen).
+    """
     steps = reanalyze(recording, exercise)
     names: list[str] = []
     for step in steps:
         names.extend(n for n in step.metrics.values if n not in names)
-    rows = [[step.update.t, *(step.metrics.get(n) for n in names)] for step in steps]
-    return names, rows
+    rule_ids = list(dict.fromkeys(rule.id for rule in exercise.rules)) if with_rules else []
+    rows = []
+    for step in steps:
+        verdicts = {r.rule_id: NAN if r.ok is None else float(r.ok) for r in step.update.rule_results}
+        rows.append([step.update.t, *(step.metrics.get(n) for n in names), *(verdicts.get(i, NAN) for i in rule_ids)])
+    return names + [f"rule:{rule_id}" for rule_id in rule_ids], rows
 
 
 def write_csv(names: list[str], rows: list[list[float]], out: Path) -> None:

@@ -159,6 +159,7 @@ class CheckerUpdate:
     rep_count: int
     set_index: int
     hold_s: float
+    # Each rule's verdict in this frame; an END rule's comes on the frame its rep ends.
     rule_results: tuple[RuleResult, ...]
     events: tuple[Event, ...]
     finished: bool = False

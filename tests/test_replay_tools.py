@@ -16,6 +16,7 @@ import pytest
 from formcoach import replay
 from formcoach.exercises.loader import find_exercise
 from formcoach.recording.reader import load_recording
+from formcoach.types import EventKind
 
 DATA = Path(__file__).parent / "data"
 
@@ -39,12 +40,21 @@ def with_blank_video(folder: Path) -> None:
 
 def test_angle_export_csv_and_mot(golden: Path, tmp_path: Path) -> None:
     recording = load_recording(golden)
-    names, rows = replay.measurement_series(recording, find_exercise("glute_bridge", DATA / "exercises"))
+    exercise = find_exercise("glute_bridge", DATA / "exercises")
+    names, rows = replay.measurement_series(recording, exercise, with_rules=True)
     replay.write_csv(names, rows, tmp_path / "a.csv")
-    replay.write_mot(names, rows, tmp_path / "a.mot", "bridge")
     csv_lines = (tmp_path / "a.csv").read_text().splitlines()
-    assert csv_lines[0].split(",")[:2] == ["t", "knee_hip_shoulder"]
+    header = csv_lines[0].split(",")
+    assert header[:2] == ["t", "knee_hip_shoulder"] and header[-1] == "rule:bridge_line"
     assert len(csv_lines) == len(recording.poses) + 1
+    verdicts = [line.split(",")[-1] for line in csv_lines[1:]]
+    # An end-phase rule is judged once per rep, on the frame the rep ends: kept on each of
+    # the recording's good reps, not judged on any other frame.
+    reps = sum(1 for event in recording.events if event.kind is EventKind.REP_DONE)
+    assert reps >= 3
+    assert verdicts.count("1.0000") == reps and verdicts.count("nan") == len(verdicts) - reps
+    names, rows = replay.measurement_series(recording, exercise)
+    replay.write_mot(names, rows, tmp_path / "a.mot", "bridge")
     mot = (tmp_path / "a.mot").read_text().splitlines()
     assert mot[:6] == [
         "bridge",

@@ -271,8 +271,9 @@ class SideChecker:
             if tr.rule.applies_in(Phase.END)
         )
 
-    def _judge_peak(self, t: float, events: list[Event]) -> bool:
-        """Judge END-phase rules on the rep's extreme frame; False if a blocking one failed."""
+    def _judge_peak(self, t: float, events: list[Event], results: list[RuleResult]) -> bool:
+        """Judge END-phase rules on the rep's extreme frame (their verdicts go into this
+        frame's ``results``); False if a blocking one failed."""
         peak = self._peak_metrics
         if peak is None:
             return True
@@ -283,12 +284,15 @@ class SideChecker:
             if Phase.END not in rule.phases:
                 continue
             value = self._rule_value(rule, peak)
-            if rule.judge(value) is False:
+            ok = rule.judge(value)
+            results[:] = [r for r in results if r.rule_id != rule.id]  # replaces "not judged now"
+            results.append(RuleResult(rule.id, value, ok, rule.cue_for(value)[0] if ok is False else ""))
+            if ok is False:
                 events.append(tracker.fail_event(t, value))
                 passed = passed and not rule.blocking
         return passed
 
-    def _update_reps(self, metrics: Metrics, events: list[Event]) -> None:
+    def _update_reps(self, metrics: Metrics, events: list[Event], results: list[RuleResult]) -> None:
         assert self.reps is not None and self.exercise.reps is not None
         spec = self.exercise.reps
         if metrics.t < self._rest_until:
@@ -320,7 +324,7 @@ class SideChecker:
             self._peak_metrics = metrics
         if excursion is None:
             return
-        form_ok = self._judge_peak(metrics.t, events)
+        form_ok = self._judge_peak(metrics.t, events, results)
         leg = self._leg_of_rep(self._peak_metrics)
         self._peak_metrics = None
         if self.reps.counts(excursion) and form_ok:
@@ -495,7 +499,7 @@ class SideChecker:
         if self.exercise.kind is Kind.REPS:
             phase = self._rep_phase()
             results = self._judge_continuous(metrics, phase, events)
-            self._update_reps(metrics, events)
+            self._update_reps(metrics, events, results)
             label = self.state.phase if self.state.phase == "rest" else self._rep_phase().value
         elif self.exercise.kind is Kind.HOLD:
             results = self._judge_continuous(metrics, Phase.HOLD, events)
