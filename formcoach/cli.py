@@ -6,7 +6,7 @@ import csv
 import math
 import platform
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -25,7 +25,7 @@ from formcoach.exercises.schema import BOTH
 from formcoach.measurements import MEASUREMENTS, measure
 from formcoach.pose.models import MODELS_DIR, download_model, load_manifest, resolve_model, sha256_of
 from formcoach.smoothing import PoseSmoother
-from formcoach.sources import VideoFileSource, list_cameras, open_source
+from formcoach.sources import FrameSource, VideoFileSource, list_cameras, open_source
 
 if TYPE_CHECKING:
     from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
@@ -75,6 +75,21 @@ def progress_bar(description: str, total: int | None) -> Iterator[Progress]:
     with progress:
         progress.add_task(description, total=total)
         yield progress
+
+
+@contextmanager
+def _live_run(
+    source: Path | None, camera: int, model_path: Path, title: str
+) -> Iterator[tuple[FrameSource, MediaPipePoseEstimator, Callable[[object], None]]]:
+    """The camera or video, the landmarker and a progress bar (advanced by the callback),
+    with the frame loop and the model kept on their own CPUs."""
+    with (
+        live_loop_cpus(),
+        open_source(source, camera) as frames,
+        _estimator(model_path) as estimator,
+        progress_bar(title, frames.frame_count) as progress,
+    ):
+        yield frames, estimator, lambda _: progress.advance(progress.task_ids[0])
 
 
 def _estimator(model_path: Path) -> MediaPipePoseEstimator:
@@ -322,6 +337,20 @@ SourceOption = Annotated[
     Path | None, typer.Option("--source", help="Coach from this video file instead of the camera.")
 ]
 CameraOption = Annotated[int, typer.Option("--camera", help="Camera index (see `formcoach doctor`).")]
+WindowOption = Annotated[bool, typer.Option("--window/--no-window", help="Show the annotated video.")]
+MuteOption = Annotated[bool, typer.Option("--mute", help="Don't speak (cues still show on screen).")]
+VoiceOption = Annotated[str | None, typer.Option(help="Speech voice id or part of its name.")]
+RateOption = Annotated[int | None, typer.Option(help="Speech rate in words per minute.")]
+SpeechWavOption = Annotated[
+    Path | None, typer.Option("--speech-wav", help="Render every utterance to WAV files in this folder.")
+]
+RecordOption = Annotated[bool, typer.Option("--record/--no-record", help="Keep the session in --recordings.")]
+VideoOption = Annotated[bool, typer.Option("--video/--no-video", help="Record the video (or landmarks only).")]
+RecordingsOption = Annotated[Path, typer.Option(help="Where sessions are recorded.")]
+PainOption = Annotated[int | None, typer.Option(min=0, max=10, help="Your pain now, 0–10 (kept with the session).")]
+PainAfterOption = Annotated[
+    int | None, typer.Option(min=0, max=10, help="Pain after the session, 0–10 (else asked at the end).")
+]
 
 
 @app.command()
@@ -331,23 +360,17 @@ def coach(
     source: SourceOption = None,
     camera: CameraOption = 0,
     model: ModelOption = "full",
-    window: Annotated[bool, typer.Option("--window/--no-window", help="Show the annotated video.")] = True,
-    mute: Annotated[bool, typer.Option("--mute", help="Don't speak (cues still show on screen).")] = False,
-    voice: Annotated[str | None, typer.Option(help="Speech voice id or part of its name.")] = None,
-    rate: Annotated[int | None, typer.Option(help="Speech rate in words per minute.")] = None,
-    speech_wav: Annotated[
-        Path | None, typer.Option("--speech-wav", help="Render every utterance to WAV files in this folder.")
-    ] = None,
+    window: WindowOption = True,
+    mute: MuteOption = False,
+    voice: VoiceOption = None,
+    rate: RateOption = None,
+    speech_wav: SpeechWavOption = None,
     summary_json: Annotated[Path | None, typer.Option("--summary-json", help="Also write the summary here.")] = None,
-    record: Annotated[bool, typer.Option("--record/--no-record", help="Keep the session in --recordings.")] = True,
-    video: Annotated[bool, typer.Option("--video/--no-video", help="Record the video (or landmarks only).")] = True,
-    recordings: Annotated[Path, typer.Option(help="Where sessions are recorded.")] = RECORDINGS_DIR,
-    pain: Annotated[
-        int | None, typer.Option(min=0, max=10, help="Your pain now, 0–10 (kept with the session).")
-    ] = None,
-    pain_after: Annotated[
-        int | None, typer.Option(min=0, max=10, help="Pain after the session, 0–10 (else asked at the end).")
-    ] = None,
+    record: RecordOption = True,
+    video: VideoOption = True,
+    recordings: RecordingsOption = RECORDINGS_DIR,
+    pain: PainOption = None,
+    pain_after: PainAfterOption = None,
 ) -> None:
     """Coach one exercise: camera setup, then reps or a hold timer with spoken corrections.
 
@@ -368,20 +391,8 @@ def coach(
         summary_json=summary_json,
     )
     console.print(f"[bold]{exercise.name}[/]: {exercise.placement}")
-    with (
-        live_loop_cpus(),
-        open_source(source, camera) as frames,
-        _estimator(model_path) as estimator,
-        progress_bar(f"Coaching {exercise.name}", frames.frame_count) as progress,
-    ):
-        result = coach_session(
-            exercise,
-            frames,
-            estimator,
-            options,
-            model_path,
-            on_step=lambda _: progress.advance(progress.task_ids[0]),
-        )
+    with _live_run(source, camera, model_path, f"Coaching {exercise.name}") as (frames, estimator, advance):
+        result = coach_session(exercise, frames, estimator, options, model_path, on_step=advance)
     print_summary(result.summary)
     if result.recording:
         _rate_pain(result.recording, pain, pain_after)
@@ -415,16 +426,19 @@ def routine(
     source: SourceOption = None,
     camera: CameraOption = 0,
     model: ModelOption = "full",
-    window: Annotated[bool, typer.Option("--window/--no-window", help="Show the annotated video.")] = True,
-    mute: Annotated[bool, typer.Option("--mute", help="Don't speak.")] = False,
-    speech_wav: Annotated[Path | None, typer.Option("--speech-wav", help="Render speech to WAV files here.")] = None,
+    window: WindowOption = True,
+    mute: MuteOption = False,
+    voice: VoiceOption = None,
+    rate: RateOption = None,
+    speech_wav: SpeechWavOption = None,
     summary_json: Annotated[
         Path | None, typer.Option("--summary-json", help="Write the routine's summary here.")
     ] = None,
-    record: Annotated[bool, typer.Option("--record/--no-record", help="Keep the session in --recordings.")] = True,
-    recordings: Annotated[Path, typer.Option(help="Where sessions are recorded.")] = RECORDINGS_DIR,
-    pain: Annotated[int | None, typer.Option(min=0, max=10, help="Your pain now, 0–10.")] = None,
-    pain_after: Annotated[int | None, typer.Option(min=0, max=10, help="Pain after, 0–10 (else asked).")] = None,
+    record: RecordOption = True,
+    video: VideoOption = True,
+    recordings: RecordingsOption = RECORDINGS_DIR,
+    pain: PainOption = None,
+    pain_after: PainAfterOption = None,
 ) -> None:
     """Coach a whole routine: each exercise in turn, with spoken transitions and rests."""
     from formcoach.coach import CoachOptions, SpeechOptions, coach_routine
@@ -434,20 +448,14 @@ def routine(
     model_path = resolve_model(model)
     options = CoachOptions(
         window=_window_wanted(window),
-        speech=SpeechOptions(mute=mute, wav_dir=speech_wav),
+        speech=SpeechOptions(mute=mute, wav_dir=speech_wav, voice=voice, rate=rate),
         record_dir=recordings if record else None,
+        save_video=video,
         summary_json=summary_json,
     )
     console.print(f"[bold]{plan.name}[/]: {len(plan.steps)} exercises, about {plan.planned_s / 60:.0f} minutes")
-    with (
-        live_loop_cpus(),
-        open_source(source, camera) as frames,
-        _estimator(model_path) as estimator,
-        progress_bar(plan.name, frames.frame_count) as progress,
-    ):
-        result = coach_routine(
-            plan, frames, estimator, options, model_path, on_step=lambda _: progress.advance(progress.task_ids[0])
-        )
+    with _live_run(source, camera, model_path, plan.name) as (frames, estimator, advance):
+        result = coach_routine(plan, frames, estimator, options, model_path, on_step=advance)
     for summary in result.summaries:
         print_summary(summary)
     if result.recording:
@@ -615,9 +623,6 @@ def _session(path: Path, recordings: Path) -> Recording:
     if not folder.exists():
         raise FormcoachError(f"no recording {path} (see `formcoach sessions list`)")
     return load_recording(folder)
-
-
-RecordingsOption = Annotated[Path, typer.Option(help="Where sessions are recorded.")]
 
 
 @app.command("replay")
