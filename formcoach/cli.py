@@ -393,10 +393,16 @@ def coach(
     console.print(f"[bold]{exercise.name}[/]: {exercise.placement}")
     with _live_run(source, camera, model_path, f"Coaching {exercise.name}") as (frames, estimator, advance):
         result = coach_session(exercise, frames, estimator, options, model_path, on_step=advance)
-    print_summary(result.summary)
-    if result.recording:
-        _rate_pain(result.recording, pain, pain_after)
-        console.print(f"recorded to {result.recording}")
+    _report([result.summary], result.recording, pain, pain_after)
+
+
+def _report(summaries: list[dict[str, Any]], recording: Path | None, pain: int | None, pain_after: int | None) -> None:
+    """The summaries on the terminal; pain ratings kept with the recording."""
+    for summary in summaries:
+        print_summary(summary)
+    if recording:
+        _rate_pain(recording, pain, pain_after)
+        console.print(f"recorded to {recording}")
 
 
 def _window_wanted(window: bool) -> bool:
@@ -456,11 +462,7 @@ def routine(
     console.print(f"[bold]{plan.name}[/]: {len(plan.steps)} exercises, about {plan.planned_s / 60:.0f} minutes")
     with _live_run(source, camera, model_path, plan.name) as (frames, estimator, advance):
         result = coach_routine(plan, frames, estimator, options, model_path, on_step=advance)
-    for summary in result.summaries:
-        print_summary(summary)
-    if result.recording:
-        _rate_pain(result.recording, pain, pain_after)
-        console.print(f"recorded to {result.recording}")
+    _report(result.summaries, result.recording, pain, pain_after)
 
 
 @app.command("routines")

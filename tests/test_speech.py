@@ -236,3 +236,20 @@ def test_rendering_prints_nothing_on_the_terminal(tmp_path: Path, capsys: pytest
     render(tmp_path, TEXTS[:2])  # pyttsx3's espeak driver prints "Audio saved to …" per file
     out, err = capsys.readouterr()
     assert (out, err) == ("", "")
+
+
+def test_a_late_espeak_callback_is_logged_not_printed_and_other_errors_still_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[BaseException | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: seen.append(unraisable.exc_value))
+    render(tmp_path, TEXTS[:1])  # starting the engine installs the filter in front of the hook
+
+    class EspeakDriver:  # stands for pyttsx3's driver object named in the report
+        pass
+
+    late = types.SimpleNamespace(exc_value=ReferenceError("weakly-referenced object"), object=EspeakDriver())
+    other = types.SimpleNamespace(exc_value=ValueError("a real problem"), object=object())
+    sys.unraisablehook(late)  # type: ignore[arg-type]
+    sys.unraisablehook(other)  # type: ignore[arg-type]
+    assert seen == [other.exc_value]

@@ -17,6 +17,7 @@ import logging
 import shutil
 import sys
 import threading
+import time
 import wave
 from collections import deque
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from formcoach.feedback.cue_policy import Utterance
 logger = logging.getLogger(__name__)
 
 LOG_NAME = "speech.jsonl"
+WAV_WAIT_S = 30.0  # longest a WAV may take to appear after runAndWait returns
 
 # espeak keeps one synthesis callback and one set of voice parameters per process: two
 # engines alive at once (two workers, or a new one before the old is gone) cross their wires.
@@ -66,6 +68,7 @@ class _Pyttsx3:
 
         self._use_engine(pick)  # raises here, at start-up, when no engine can run
         _route_driver_prints_to_the_log()
+        _ignore_callbacks_into_finished_engines()
 
     def _use_engine(self, action: Callable[[Any], object]) -> None:
         with _ENGINE_LOCK:
@@ -97,8 +100,30 @@ class _Pyttsx3:
         def run(engine: Any) -> None:
             engine.save_to_file(text, str(path))
             engine.runAndWait()
+            # espeak-ng can still be synthesising when runAndWait returns (a long utterance
+            # first in a run): keep the engine until the file is written, or its driver's
+            # last callback finds the engine gone and the WAV is logged unreadable.
+            deadline = time.monotonic() + WAV_WAIT_S
+            while _wav_seconds(path) is None and time.monotonic() < deadline:
+                time.sleep(0.01)
 
         self._use_engine(run)
+
+
+def _ignore_callbacks_into_finished_engines() -> None:
+    """espeak-ng may deliver a synthesis callback just after pyttsx3's engine for it is gone;
+    the driver then raises ReferenceError inside a ctypes callback, which Python prints as a
+    traceback. Harmless (the utterance is done): log it instead. Other errors pass through."""
+    previous = sys.unraisablehook
+
+    def skip_late_espeak_callbacks(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, ReferenceError) and "EspeakDriver" in repr(unraisable.object):
+            logger.debug("espeak callback after its engine closed: %s", unraisable.exc_value)
+            return
+        previous(unraisable)
+
+    if getattr(previous, "__name__", "") != skip_late_espeak_callbacks.__name__:  # once per process
+        sys.unraisablehook = skip_late_espeak_callbacks
 
 
 def _route_driver_prints_to_the_log() -> None:
