@@ -6,6 +6,7 @@ import csv
 import math
 import platform
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -805,12 +806,18 @@ def sessions_delete(
 
 
 def print_summary(summary: dict[str, Any]) -> None:
-    table = Table("side", "reps", "sets", "hold", title=f"{summary['name']}: {summary['duration_s']:.0f} s")
+    # The leg that did each rep comes from the pose: people alternate legs in lunges
+    # whatever side the plan is on, so show it beside the plan's side.
+    by_leg = any(rep.get("leg") for rep in summary["reps"])
+    columns = ["side", "reps", *(["by leg"] if by_leg else []), "sets", "hold"]
+    table = Table(*columns, title=f"{summary['name']}: {summary['duration_s']:.0f} s")
     for side, entry in summary["sides"].items():
         sets = ", ".join(f"{s['reps']}" for s in entry["sets"]) or "–"
         target = entry.get("hold_target_s")
         hold = f"{entry['hold_s']:.0f} / {target:g} s" if target else "–"
-        table.add_row(side, str(entry["reps"]), sets, hold)
+        legs = Counter(rep.get("leg") or "unknown" for rep in summary["reps"] if rep["side"] == side)
+        leg_cell = [", ".join(f"{n} {leg}" for leg, n in sorted(legs.items())) or "–"] if by_leg else []
+        table.add_row(side, str(entry["reps"]), *leg_cell, sets, hold)
     console.print(table)
     if summary["cues"]:
         console.print(f"{len(summary['cues'])} corrections:")
