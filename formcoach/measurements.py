@@ -285,20 +285,28 @@ def _sided_measurements() -> list[Measurement]:
             Measurement(
                 f"{s}_ankle_x",
                 "leg lengths",
-                "Sideways offset of the ankle from its hip (image x), over the leg's length; "
-                "0 straight below or above the hip. Used to trace leg circles.",
+                "Sideways offset of the ankle from its hip (x), over the leg's length; 0 straight "
+                "below or above the hip. In 3-D with {side}_ankle_depth_3d it traces leg circles.",
                 _ankle_offset(s, 0),
                 sided(s, "ankle"),
-                world=False,
             ),
             Measurement(
                 f"{s}_ankle_y",
                 "leg lengths",
-                "Vertical offset of the ankle from its hip (image y, down +), over the "
-                "leg's length. Used to trace leg circles.",
+                "Vertical offset of the ankle from its hip (y, down +), over the leg's length.",
                 _ankle_offset(s, 1),
                 sided(s, "ankle"),
-                world=False,
+            ),
+            Measurement(
+                f"{s}_ankle_depth",
+                "leg lengths",
+                "Offset of the ankle from its hip toward (−) or away from (+) the camera (world z), "
+                "over the leg's length. A raised straight leg circling traces a circle in "
+                "({side}_ankle_x_3d, this) from any view; in the image a straight leg's offset "
+                "over its own length is a unit vector and only turns.",
+                _ankle_offset(s, 2),
+                sided(s, "ankle"),
+                image=False,
             ),
         ]
     return out

@@ -4,8 +4,9 @@ The performances are built from each file's own definition, as streams of measur
 a good one keeps every rule at its target while the reps, hold or circles go to plan; a
 faulty one pushes one rule's measurement out of its band in the phase it is judged. So any
 file a physiotherapist adds is checked for coherence (reachable bands, countable reps, a cue
-for every fault) with no test to write. tests/test_checkers.py drives three exercises from
-synthetic 33-landmark poses; this sweep covers the whole library at the measurement level.
+for every fault) with no test to write. tests/test_checkers.py and tests/test_library_on_poses.py
+drive exercises from synthetic 33-landmark poses; this sweep covers the whole library at the
+measurement level.
 """
 
 from __future__ import annotations
