@@ -396,9 +396,10 @@ def test_world_measurements_nan_without_world_landmarks():
 
 
 def test_world_only_measurements_have_no_image_twin():
-    world_only = {"pelvis_rotation_3d", "hip_sway_depth_3d"}
+    world_only = {"pelvis_rotation_3d", "hip_sway_depth_3d", "left_ankle_depth_3d", "right_ankle_depth_3d"}
     for name in MEASUREMENTS:
         if name.endswith("_3d"):
             assert (name[:-3] in MEASUREMENTS) == (name not in world_only), name
     assert "pelvis_rotation" not in MEASUREMENTS
     assert "hip_sway_depth" not in MEASUREMENTS
+    assert "left_ankle_depth" not in MEASUREMENTS  # depth is only known in world space
