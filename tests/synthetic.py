@@ -14,7 +14,10 @@ registry should read back):
   knee moves toward the front of the body (where the nose is), − behind it. ``knee`` is the
   angle between thigh and shank (0 straight). ``abduction`` moves the thigh sideways,
   away from the midline (exact as measured while the pelvis is level and the trunk not
-  leaning sideways). ``trunk_lean`` tips the trunk, and with it the legs, forward about
+  leaning sideways). ``rotation`` turns the shank and foot about the thigh's long axis
+  (hip rotation; + external: with the knee bent the foot swings toward the midline, as in
+  a figure-four or soles-together sit; 0 leaves the leg exactly as without it).
+  ``trunk_lean`` tips the trunk, and with it the legs, forward about
   the hips; with ``legs_follow_trunk=False`` the legs keep their posture-frame directions
   instead, so the measured hip flexion becomes ``hip + trunk_lean``. ``trunk_side`` tips
   the trunk toward the person's left. ``pelvis_tilt`` moves the left hip toward the head
@@ -94,6 +97,8 @@ class Angles:
     trunk_lean: float = 0.0
     trunk_side: float = 0.0
     pelvis_tilt: float = 0.0
+    left_rotation: float = 0.0  # hip rotation about the thigh's long axis, + external
+    right_rotation: float = 0.0
 
     def leg(self, side: str, joint: str) -> float:
         return float(getattr(self, f"{side}_{joint}"))
@@ -113,7 +118,7 @@ def angles(**kwargs: float) -> Angles:
     """``Angles`` with shorthands: ``knee=90`` / ``hip=`` / ``abduction=`` set both legs."""
     values: dict[str, float] = {}
     for name, value in kwargs.items():
-        if name in ("knee", "hip", "abduction", "ankle", "shoulder", "elbow"):
+        if name in ("knee", "hip", "abduction", "ankle", "shoulder", "elbow", "rotation"):
             values[f"left_{name}"] = value
             values[f"right_{name}"] = value
         else:
@@ -212,6 +217,10 @@ def skeleton_3d(
         thigh = math.cos(ab) * thigh_sag + math.sin(ab) * s * L_l
         shank = math.cos(k) * thigh + math.sin(k) * back
         front_of_shank = math.sin(k) * thigh - math.cos(k) * back  # ⟂ shank, toward the toes
+        rotation = a.leg(side, "rotation")
+        if rotation:  # external (+) swings the bent knee's foot toward the midline
+            shank = _rotate(shank, thigh, -s * rotation)
+            front_of_shank = _rotate(front_of_shank, thigh, -s * rotation)
         foot = math.cos(ank) * front_of_shank + math.sin(ank) * (-shank)  # dorsiflexion lifts the toes
         sole = math.cos(ank) * shank + math.sin(ank) * front_of_shank  # ⟂ foot, toward the sole
         knee = hip + seg.thigh * thigh

@@ -126,6 +126,44 @@ def assert_good_hold(exercise: ExerciseDef, steps: Sequence[Step], fps: float) -
     assert steps[-1].update.finished
 
 
+def check_good_hold(exercise_id: str, side: str, pose: Angles, expected: dict[str, float], **pose_kwargs: Any) -> None:
+    """Held in ``pose`` past the target: reads ``expected`` ({side}/{other} bound) and
+    completes cleanly."""
+    exercise = bound(exercise_id, side)
+    other = "right" if side == "left" else "left"
+    end = hold_of(exercise).min_s + 2.0
+    steps = run(exercise_id, [(0.0, pose), (end, pose)], side, HOLD_FPS, **pose_kwargs)
+    values = steps[-1].metrics.values
+    for name, value in expected.items():
+        assert values[name.format(side=side, other=other)] == pytest.approx(value, abs=0.5), name
+    assert_good_hold(exercise, steps, HOLD_FPS)
+
+
+def check_hold_fault(
+    exercise_id: str,
+    side: str,
+    rule_id: str,
+    good: tuple[Angles, float],
+    bad: tuple[Angles, float],
+    measured: str,
+    cue: str,
+    **pose_kwargs: Any,
+) -> None:
+    """From 10 s the pose goes from ``good`` to ``bad`` for 5 s (each: the pose and what
+    ``measured`` reads in it, mirrored about the rule's edge so the edge is crossed
+    mid-ramp): the rule's cue comes in time and the clock stops meanwhile."""
+    exercise = bound(exercise_id, side)
+    rule = rule_of(exercise, rule_id)
+    (good_pose, good_value), (bad_pose, bad_value) = good, bad
+    edge = rule.minimum if bad_value < good_value else rule.maximum
+    assert bad_value == pytest.approx(mirrored(good_value, edge))
+    start, length = 10.0, 5.0
+    keyframes = with_fault(good_pose, bad_pose, start, length, hold_of(exercise).min_s + length + 7.0)
+    steps = run(exercise_id, keyframes, side, HOLD_FPS, **pose_kwargs)
+    assert values_at(steps, start + 1.0)[measured] == pytest.approx(bad_value, abs=0.5)
+    assert_blocking_fault(exercise, steps, rule, start, length, cue)
+
+
 def assert_blocking_fault(
     exercise: ExerciseDef, steps: Sequence[Step], rule: Rule, start: float, length: float, cue: str
 ) -> None:
@@ -208,33 +246,18 @@ SUPINE_FAULTS = [
 @pytest.mark.parametrize("side", ["left", "right"])
 @pytest.mark.parametrize("exercise_id", sorted(SUPINE_HOLDS))
 def test_supine_hold_good(exercise_id: str, side: str) -> None:
-    exercise = bound(exercise_id, side)
-    other = "right" if side == "left" else "left"
     pose_for, expected = SUPINE_HOLDS[exercise_id]
-    pose = pose_for(side)
-    end = hold_of(exercise).min_s + 2.0
-    steps = run(exercise_id, [(0.0, pose), (end, pose)], side, HOLD_FPS, posture="supine", facing="left")
-    values = steps[-1].metrics.values
-    for name, value in expected.items():
-        assert values[name.format(side=side, other=other)] == pytest.approx(value, abs=0.5), name
-    assert_good_hold(exercise, steps, HOLD_FPS)
+    check_good_hold(exercise_id, side, pose_for(side), expected, posture="supine", facing="left")
 
 
 @pytest.mark.parametrize(("exercise_id", "side", "rule_id", "bad", "measured", "bad_value", "cue"), SUPINE_FAULTS)
 def test_supine_hold_fault_is_cued_and_pauses(
     exercise_id: str, side: str, rule_id: str, bad: Angles, measured: str, bad_value: float, cue: str
 ) -> None:
-    exercise = bound(exercise_id, side)
-    rule = rule_of(exercise, rule_id)
-    good = SUPINE_HOLDS[exercise_id][0](side)
-    good_value = SUPINE_HOLDS[exercise_id][1][measured.replace(side, "{side}", 1)]
-    edge = rule.minimum if bad_value < good_value else rule.maximum
-    assert bad_value == mirrored(good_value, edge)  # the edge is crossed mid-ramp
-    start, length = 10.0, 5.0
-    keyframes = with_fault(good, bad, start, length, hold_of(exercise).min_s + length + 7.0)
-    steps = run(exercise_id, keyframes, side, HOLD_FPS, posture="supine", facing=side)
-    assert values_at(steps, start + 1.0)[measured] == pytest.approx(bad_value, abs=0.5)
-    assert_blocking_fault(exercise, steps, rule, start, length, cue)
+    pose_for, expected = SUPINE_HOLDS[exercise_id]
+    good_value = expected[measured.replace(side, "{side}", 1)]
+    good = (pose_for(side), good_value)
+    check_hold_fault(exercise_id, side, rule_id, good, (bad, bad_value), measured, cue, posture="supine", facing=side)
 
 
 # -- single-leg circles ----------------------------------------------------------------------
