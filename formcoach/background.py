@@ -4,7 +4,7 @@ The pose model keeps about one of a laptop's cores busy; everything else must fi
 Where the OS lets a program place its threads (Linux), the live loop and the model run on
 every CPU but one and the background threads on that one: measured on two cores, letting
 the scheduler mix them cost the model 1–2 ms a frame (threads bounced between the cores),
-placing them cost it 0.1–0.3 ms. Elsewhere the threads only lower their priority.
+placing them cost it 0.1–0.5 ms. Elsewhere the threads only lower their priority.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from formcoach.smoothing import PoseSmoother
 from formcoach.sources import FrameSource, VideoFileSource, list_cameras, open_source
 
 if TYPE_CHECKING:
+    from formcoach.coach import CoachOptions
     from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
     from formcoach.recording.reader import Recording
 
@@ -378,12 +379,34 @@ def coach(
     Keys in the window: **space** pause · **n** next side · **r** restart the side · **q**/Esc stop and save.
     Without a display use `--no-window`: a progress line, then the summary.
     """
-    from formcoach.coach import CoachOptions, SpeechOptions, coach_session
+    from formcoach.coach import coach_session
 
     exercise = find_exercise(exercise_id)
     sides = _sides_for(exercise.sides, side)
     model_path = resolve_model(model)
-    options = CoachOptions(
+    options = _coach_options(window, mute, voice, rate, speech_wav, record, video, recordings, summary_json, sides)
+    console.print(f"[bold]{exercise.name}[/]: {exercise.placement}")
+    with _live_run(source, camera, model_path, f"Coaching {exercise.name}") as (frames, estimator, advance):
+        result = coach_session(exercise, frames, estimator, options, model_path, on_step=advance)
+    _report([result.summary], result.recording, pain, pain_after)
+
+
+def _coach_options(
+    window: bool,
+    mute: bool,
+    voice: str | None,
+    rate: int | None,
+    speech_wav: Path | None,
+    record: bool,
+    video: bool,
+    recordings: Path,
+    summary_json: Path | None,
+    sides: tuple[str, ...] | None = None,
+) -> CoachOptions:
+    """The session options `coach` and `routine` both take from the command line."""
+    from formcoach.coach import CoachOptions, SpeechOptions
+
+    return CoachOptions(
         sides=sides,
         window=_window_wanted(window),
         speech=SpeechOptions(mute=mute, wav_dir=speech_wav, voice=voice, rate=rate),
@@ -391,10 +414,6 @@ def coach(
         save_video=video,
         summary_json=summary_json,
     )
-    console.print(f"[bold]{exercise.name}[/]: {exercise.placement}")
-    with _live_run(source, camera, model_path, f"Coaching {exercise.name}") as (frames, estimator, advance):
-        result = coach_session(exercise, frames, estimator, options, model_path, on_step=advance)
-    _report([result.summary], result.recording, pain, pain_after)
 
 
 def _report(summaries: list[dict[str, Any]], recording: Path | None, pain: int | None, pain_after: int | None) -> None:
@@ -448,18 +467,12 @@ def routine(
     pain_after: PainAfterOption = None,
 ) -> None:
     """Coach a whole routine: each exercise in turn, with spoken transitions and rests."""
-    from formcoach.coach import CoachOptions, SpeechOptions, coach_routine
+    from formcoach.coach import coach_routine
     from formcoach.exercises.routines import find_routine
 
     plan = find_routine(routine_id)
     model_path = resolve_model(model)
-    options = CoachOptions(
-        window=_window_wanted(window),
-        speech=SpeechOptions(mute=mute, wav_dir=speech_wav, voice=voice, rate=rate),
-        record_dir=recordings if record else None,
-        save_video=video,
-        summary_json=summary_json,
-    )
+    options = _coach_options(window, mute, voice, rate, speech_wav, record, video, recordings, summary_json)
     console.print(f"[bold]{plan.name}[/]: {len(plan.steps)} exercises, about {plan.planned_s / 60:.0f} minutes")
     with _live_run(source, camera, model_path, plan.name) as (frames, estimator, advance):
         result = coach_routine(plan, frames, estimator, options, model_path, on_step=advance)
@@ -669,13 +682,14 @@ def replay_command(
             console.print(f"{sign} {event.t:7.2f} s  {event.kind.value:12s} {event.key:14s} {event.message}")
     if csv_out or mot_out:
         acted = True
+        names, rows = rp.measurement_series(recording, exercise, with_rules=True)
         if csv_out:
-            names, rows = rp.measurement_series(recording, exercise, with_rules=True)
             rp.write_csv(names, rows, csv_out)
             console.print(f"{len(rows)} rows → {csv_out}")
         if mot_out:
-            names, rows = rp.measurement_series(recording, exercise)  # angles only: OpenSim reads these
-            rp.write_mot(names, rows, mot_out, f"formcoach {exercise.id} {recording.folder.name}")
+            angles = [i for i, name in enumerate(names) if not name.startswith("rule:")]  # what OpenSim reads
+            rp.write_mot([names[i] for i in angles], [[row[0], *(row[i + 1] for i in angles)] for row in rows],
+                         mot_out, f"formcoach {exercise.id} {recording.folder.name}")  # fmt: skip
             console.print(f"{len(rows)} rows → {mot_out}")
     if export:
         acted = True

@@ -147,17 +147,18 @@ def check_hold_fault(
     bad: tuple[Angles, float],
     measured: str,
     cue: str,
+    start: float = 10.0,
+    length: float = 5.0,
     **pose_kwargs: Any,
 ) -> None:
-    """From 10 s the pose goes from ``good`` to ``bad`` for 5 s (each: the pose and what
-    ``measured`` reads in it, mirrored about the rule's edge so the edge is crossed
-    mid-ramp): the rule's cue comes in time and the clock stops meanwhile."""
+    """From ``start`` the pose goes from ``good`` to ``bad`` for ``length`` seconds (each: the
+    pose and what ``measured`` reads in it, mirrored about the rule's edge so the edge is
+    crossed mid-ramp): the rule's cue comes in time and the clock stops meanwhile."""
     exercise = bound(exercise_id, side)
     rule = rule_of(exercise, rule_id)
     (good_pose, good_value), (bad_pose, bad_value) = good, bad
     edge = rule.minimum if bad_value < good_value else rule.maximum
     assert bad_value == pytest.approx(mirrored(good_value, edge))
-    start, length = 10.0, 5.0
     keyframes = with_fault(good_pose, bad_pose, start, length, hold_of(exercise).min_s + length + 7.0)
     steps = run(exercise_id, keyframes, side, HOLD_FPS, **pose_kwargs)
     assert values_at(steps, start + 1.0)[measured] == pytest.approx(bad_value, abs=0.5)
@@ -351,20 +352,10 @@ def test_low_lunge_good_hold(side: str, facing: str) -> None:
 
 
 def test_low_lunge_standing_up_is_cued_and_pauses() -> None:
-    exercise = bound("low_lunge", "left")
-    rule = rule_of(exercise, "front_knee_bent")
-    risen = low_lunge("left", front_hip=40.0, front_knee=mirrored(90.0, rule.minimum))  # knee 0°
-    start, length = 2.5, 2.0
-    steps = run(
-        "low_lunge",
-        with_fault(low_lunge("left"), risen, start, length, 9.0),
-        "left",
-        FPS,
-        facing="left",
-        legs_follow_trunk=False,
-    )
-    assert values_at(steps, start + 1.0)["front_knee_flexion"] == pytest.approx(0.0, abs=0.5)
-    assert_blocking_fault(exercise, steps, rule, start, length, "Take a big step forward and bend your knees.")
+    risen = low_lunge("left", front_hip=40.0, front_knee=0.0)  # the knee mirrored about 45
+    check_hold_fault("low_lunge", "left", "front_knee_bent", (low_lunge("left"), 90.0), (risen, 0.0),
+                     "front_knee_flexion", "Take a big step forward and bend your knees.", start=2.5, length=2.0,
+                     facing="left", legs_follow_trunk=False)  # fmt: skip
 
 
 # -- happy baby ------------------------------------------------------------------------------
@@ -458,20 +449,9 @@ def test_garland_good_hold() -> None:
 
 
 def test_garland_rising_is_cued_and_pauses() -> None:
-    exercise = bound("garland", "both")
-    rule = rule_of(exercise, "squat_deep")
-    risen = garland(knee=mirrored(130.0, rule.minimum), hip=40.0, lean=15.0)  # knees 50°
-    start, length = 10.0, 5.0
-    steps = run(
-        "garland",
-        with_fault(garland(), risen, start, length, 37.0),
-        "both",
-        HOLD_FPS,
-        facing="camera",
-        legs_follow_trunk=False,
-    )
-    assert values_at(steps, start + 1.0)["knee_flexion_3d"] == pytest.approx(50.0, abs=0.5)
-    assert_blocking_fault(exercise, steps, rule, start, length, "Sink lower into your squat.")
+    risen = garland(knee=50.0, hip=40.0, lean=15.0)  # the knees mirrored about 90
+    check_hold_fault("garland", "both", "squat_deep", (garland(), 130.0), (risen, 50.0), "knee_flexion_3d",
+                     "Sink lower into your squat.", facing="camera", legs_follow_trunk=False)  # fmt: skip
 
 
 def test_garland_knees_together_is_cued_and_keeps_the_clock() -> None:

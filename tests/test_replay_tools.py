@@ -106,3 +106,21 @@ def test_sessions_list_show_pain_delete(golden: Path) -> None:
     assert deleted.returncode == 0 and not golden.exists()
     missing = formcoach("sessions", "show", golden.name, "--recordings", root)
     assert missing.returncode == 2 and "no recording" in missing.stderr
+
+
+def test_replay_command_writes_rules_to_csv_and_only_angles_to_mot(golden: Path, tmp_path: Path) -> None:
+    csv_out, mot_out = tmp_path / "s.csv", tmp_path / "s.mot"
+    result = subprocess.run(
+        [sys.executable, "-m", "formcoach", "replay", str(golden), "--csv", str(csv_out), "--mot", str(mot_out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    csv_header = csv_out.read_text().splitlines()[0].split(",")
+    mot = mot_out.read_text().splitlines()
+    mot_header = mot[6].split("\t")
+    assert [name for name in csv_header if name.startswith("rule:")] == ["rule:bridge_line"]
+    assert mot_header == ["time", *(name for name in csv_header[1:] if not name.startswith("rule:"))]
+    assert mot[3] == f"nColumns={len(mot_header)}"
+    assert all(len(line.split("\t")) == len(mot_header) for line in mot[7:])

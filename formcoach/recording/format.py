@@ -18,22 +18,23 @@ from typing import Any
 
 import numpy as np
 
-from formcoach.types import PIXEL_DECIMALS, VISIBILITY_DECIMALS, WORLD_DECIMALS, Event, EventKind, Pose
+from formcoach.types import Event, EventKind, Pose
 
 RECORDING_SCHEMA = 1
 META, POSES, EVENTS, VIDEO, SUMMARY = "meta.json", "poses.jsonl", "events.jsonl", "video.avi", "summary.json"
 
 
 def pose_to_json(t: float, frame_index: int, pose: Pose | None) -> dict[str, Any]:
-    # t is kept exactly: smoothing depends on time steps, and a replay must match the live run.
+    """The pose exactly as analysed, so a replay reads the numbers the live run used. Its
+    precision is set once, upstream: the estimator hands out ``Pose.quantized()`` poses."""
     line: dict[str, Any] = {"i": frame_index, "t": t}
     if pose is None:
         line["pose"] = None
         return line
     line["wh"] = list(pose.image_wh)
-    line["xy"] = np.round(pose.xy, PIXEL_DECIMALS).tolist()
-    line["vis"] = np.round(pose.visibility, VISIBILITY_DECIMALS).tolist()
-    line["world"] = None if pose.world is None else np.round(pose.world, WORLD_DECIMALS).tolist()
+    line["xy"] = pose.xy.tolist()
+    line["vis"] = pose.visibility.tolist()
+    line["world"] = None if pose.world is None else pose.world.tolist()
     return line
 
 
