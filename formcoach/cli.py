@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -30,6 +31,7 @@ from formcoach.sources import FrameSource, VideoFileSource, list_cameras, open_s
 
 if TYPE_CHECKING:
     from formcoach.coach import CoachOptions
+    from formcoach.evaluation.score import ClipScore
     from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
     from formcoach.recording.reader import Recording
 
@@ -149,9 +151,11 @@ def angles(
 
 def measurements_markdown() -> str:
     """The README's measurement table, generated from the registry so the two never drift."""
-    lines = ["| measurement | unit | convention |", "|---|---|---|"]
+    lines = ["| measurement | unit | convention | judged from |", "|---|---|---|---|"]
     lines += [
-        f"| `{name}` | {m.unit} | {m.description} |" for name, m in MEASUREMENTS.items() if not name.endswith("_3d")
+        f"| `{name}` | {m.unit} | {m.description} | {m.views()} |"
+        for name, m in MEASUREMENTS.items()
+        if not name.endswith("_3d")
     ]
     return "\n".join(lines)
 
@@ -168,9 +172,9 @@ def list_measurements(
     if markdown:
         print(measurements_markdown())
         return
-    table = Table("name", "unit", "convention")
+    table = Table("name", "unit", "convention", "judged from")
     for name, m in MEASUREMENTS.items():
-        table.add_row(name, m.unit, m.description)
+        table.add_row(name, m.unit, m.description, m.views())
     console.print(table)
 
 
@@ -540,6 +544,14 @@ def evaluate(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write every score here as JSON.")] = None,
     workers: Annotated[int | None, typer.Option(help="Parallel processes (default: one per core).")] = None,
     model: ModelOption = "full",
+    poses: Annotated[
+        Path | None,
+        typer.Option(
+            "--poses",
+            help="Keep each clip's estimated poses in this folder and reuse them next time: "
+            "re-scoring after editing exercise files then takes seconds, not minutes.",
+        ),
+    ] = None,
 ) -> None:
     """Score the coach against labelled footage: reps, holds, corrections, angles.
 
@@ -565,7 +577,7 @@ def evaluate(
             raise FormcoachError(f"{clip.file}: coach_as {clip.coach_as!r} is not in the exercise library")
     scores, errors = [], []
     with progress_bar("Evaluating clips", len(runnable)) as progress:
-        for label, outcome in evaluate_clips(runnable, model_path, workers):
+        for label, outcome in evaluate_clips(runnable, model_path, workers, poses):
             progress.advance(progress.task_ids[0])
             if isinstance(outcome, str):
                 errors.append((label.file, outcome))
@@ -611,6 +623,7 @@ def evaluate(
             f"{agg.fps:.0f}",
         )
     console.print(by_exercise)
+    _print_eval_figures(scores)
     for sc in scores:
         if sc.side_counts:
             sides = ", ".join(f"{side} {got}/{want}" for side, (got, want) in sc.side_counts.items())
@@ -629,6 +642,41 @@ def evaluate(
         )
     if errors:
         raise typer.Exit(1)
+
+
+def _print_eval_figures(scores: list[ClipScore]) -> None:
+    """The headline figures: rep clips and hold clips apart, and by camera offset."""
+    from formcoach.evaluation.score import aggregate, angle_mae_by_bucket
+
+    def ratio(done: int, total: int) -> str:
+        return f"{done}/{total}" if total else "–"
+
+    overall = aggregate(scores)
+    buckets = sorted({s.bucket for s in scores if s.bucket})
+    groups = [("all", scores)] + [(b, [s for s in scores if s.bucket == b]) for b in buckets]
+    table = Table("camera offset", "clips", "rep clips in accept", "holds within 1 s", "faults caught", "false/min")
+    for name, group in groups:
+        agg = aggregate(group)
+        table.add_row(
+            name,
+            str(agg.clips),
+            ratio(agg.rep_clips_within_accept, agg.rep_clips),
+            ratio(agg.holds_within_tolerance, agg.hold_clips),
+            ratio(agg.faults_caught, agg.faults),
+            f"{agg.false_cues_per_min:.2f}",
+        )
+    console.print(table)
+    loudest = max(scores, key=lambda s: s.longest_silence_s, default=None)
+    if loudest is not None:
+        console.print(
+            f"longest silence before coaching began: {overall.longest_silence_s:.1f} s ({escape(loudest.file)})"
+        )
+    by_bucket = angle_mae_by_bucket(scores)
+    if by_bucket:
+        angles = Table("angle MAE (deg)", *buckets)
+        for name, errors in by_bucket.items():
+            angles.add_row(name, *(f"{errors[b]:.1f}" if b in errors else "–" for b in buckets))
+        console.print(angles)
 
 
 def _session(path: Path, recordings: Path) -> Recording:

@@ -14,8 +14,10 @@ the user puts forward. ``{side}`` / ``{other}`` in exercise files bind to left/r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from functools import cached_property
 
 import numpy as np
@@ -23,6 +25,7 @@ import numpy as np
 from formcoach import geometry as g
 from formcoach.landmarks import SIDES, Landmark, sided
 from formcoach.types import Facing, FloatArray, Metrics, Pose
+from formcoach.view import CameraView, Posture, camera_view, offset_from
 
 MIN_VISIBILITY = 0.5
 NAN = float("nan")
@@ -35,12 +38,13 @@ class Body:
     is NaN: nothing is ever judged on a guessed joint.
     """
 
-    def __init__(self, points: FloatArray, visibility: FloatArray) -> None:
+    def __init__(self, points: FloatArray, visibility: FloatArray, view: CameraView | None = None) -> None:
         gated = np.array(points, dtype=np.float64)
         gated[visibility < MIN_VISIBILITY] = np.nan
         self.points = gated
         self.visibility = visibility
         self.dims = points.shape[1]
+        self.view = view
 
     def p(self, landmark: Landmark) -> FloatArray:
         point: FloatArray = self.points[landmark]
@@ -100,11 +104,18 @@ class Body:
 
     @cached_property
     def near_side(self) -> str:
-        """The leg the camera sees best (the near leg in a side view)."""
+        """The leg the camera sees best: the near leg in a side or three-quarter view (from
+        where the camera stands; at 30–45° off the side both legs read visibility ≈ 1), else
+        the more visible leg."""
 
         def leg_visibility(side: str) -> float:
             return float(min(self.visibility[sided(side, part)] for part in ("hip", "knee", "ankle")))
 
+        view = self.view
+        if view is not None and view.posture is not Posture.ON_SIDE and abs(abs(view.azimuth_deg) - 90) < 60:
+            near = "right" if view.azimuth_deg > 0 else "left"
+            if leg_visibility(near) >= MIN_VISIBILITY:
+                return near
         return "left" if leg_visibility("left") >= leg_visibility("right") else "right"
 
     def lateral(self, side: str) -> FloatArray:
@@ -112,6 +123,36 @@ class Body:
         out = self.s(side, "hip") - self.mid_hip
         n = float(np.linalg.norm(out))
         return out / n if n > 0 else np.full(self.dims, np.nan)
+
+
+class Plane(StrEnum):
+    """The body plane an image measurement lies in, which decides where the camera must
+    stand for the image to show it undistorted."""
+
+    SAGITTAL = "sagittal"  # forward-back and up-down: seen from the side
+    FRONTAL = "frontal"  # sideways and up-down: seen from the front, back or (lying) feet
+
+
+# Camera azimuths (see formcoach.view) that look straight at each plane.
+PLANE_VIEWS: dict[Plane, tuple[float, ...]] = {Plane.SAGITTAL: (90.0, -90.0), Plane.FRONTAL: (0.0, 180.0)}
+# How far off those views an image measurement is still judged: rendered bodies at 30–45°
+# off the side read image knee angles within 4–8° on the near leg; further round, the
+# plane folds onto the image's depth axis and the world landmarks do better.
+IMAGE_RANGE_DEG = 50.0
+
+
+class Space(StrEnum):
+    IMAGE = "image"  # pixels; ``plane`` says from where it can be judged
+    WORLD = "world"  # MediaPipe's world landmarks; any view (``<name>_3d``)
+    BEST = "best"  # the image where the view shows the plane, else the world landmarks
+
+
+def image_judgeable(plane: Plane | None, view: CameraView | None) -> bool:
+    """Whether the image shows ``plane`` well enough from where the camera stands (an
+    unknown view gets the benefit of the doubt, as before there was a view estimate)."""
+    if plane is None or view is None:
+        return True
+    return abs(offset_from(view.azimuth_deg, PLANE_VIEWS[plane])) <= IMAGE_RANGE_DEG
 
 
 @dataclass(frozen=True)
@@ -123,6 +164,30 @@ class Measurement:
     vertex: Landmark | None = None  # where the overlay draws it
     world: bool = True  # also offered as ``<name>_3d``
     image: bool = True  # offered in image space (False: only as ``<name>_3d``)
+    plane: Plane | None = None  # image measurements: the plane they lie in (None: any view)
+    space: Space = Space.BEST
+
+    def views(self) -> str:
+        """Where it holds, for the README table and ``formcoach measurements``."""
+        if self.space is Space.WORLD:
+            return "any (world landmarks)"
+        if self.plane is None:
+            return "any (image)"
+        seen_from = "a side view" if self.plane is Plane.SAGITTAL else "a front, back or feet-end view"
+        near = f"image within ±{IMAGE_RANGE_DEG:g}° of {seen_from}"
+        if self.space is Space.BEST and self.world:
+            return f"{near}; world landmarks beyond"
+        return f"{near}; not judged beyond"
+
+    def value(self, image: Body, world: Body | None) -> float:
+        """This measurement of one pose, from the space it is judged in for this view."""
+        if self.space is Space.WORLD:
+            return NAN if world is None else float(self.compute(world))
+        if image_judgeable(self.plane, image.view):
+            return float(self.compute(image))
+        if self.space is Space.BEST and self.world and world is not None:
+            return float(self.compute(world))
+        return NAN
 
 
 def _knee_flexion(side: str) -> Callable[[Body], float]:
@@ -188,6 +253,21 @@ def _by_role(role: str, per_side: Callable[[str], Callable[[Body], float]]) -> C
     return compute
 
 
+def _bilateral(per_side: Callable[[str], Callable[[Body], float]]) -> Callable[[Body], float]:
+    """Both legs alike: in the image the near leg (the far one is hidden or foreshortened);
+    in 3-D the mean of both, which halves the landmarker's per-leg depth error."""
+    near = _by_role("near", per_side)
+    left, right = per_side("left"), per_side("right")
+
+    def compute(b: Body) -> float:
+        if b.dims == 2:
+            return near(b)
+        values = [v for v in (left(b), right(b)) if math.isfinite(v)]
+        return sum(values) / len(values) if values else NAN
+
+    return compute
+
+
 def _ratio_to_hip_width(a: Callable[[Body], FloatArray], c: Callable[[Body], FloatArray]) -> Callable[[Body], float]:
     def compute(b: Body) -> float:
         return g.distance(a(b), c(b)) / b.hip_width if b.hip_width > 0 else NAN
@@ -213,6 +293,17 @@ def _back_knee_clearance(b: Body) -> float:
     if not shin > 0:
         return NAN
     return float((floor - b.s(back, "knee")[1]) / shin)
+
+
+def _trunk_side_lean(b: Body) -> float:
+    across = b.p(Landmark.LEFT_HIP) - b.p(Landmark.RIGHT_HIP)
+    across[1] = 0.0  # the hip line's horizontal direction (axis 1 is down in both spaces)
+    n = float(np.linalg.norm(across))
+    trunk = b.mid_shoulder - b.mid_hip
+    length = float(np.linalg.norm(trunk))
+    if not (n > 0 and length > 0):
+        return NAN
+    return float(np.degrees(np.arcsin(np.clip(float(np.dot(trunk, across)) / (n * length), -1.0, 1.0))))
 
 
 def _sway(centre: Callable[[Body], FloatArray], axis: int) -> Callable[[Body], float]:
@@ -241,6 +332,7 @@ def _sided_measurements() -> list[Measurement]:
                 "0° when the shank is in line with the thigh; 90° at a right-angle knee.",
                 _knee_flexion(s),
                 sided(s, "knee"),
+                plane=Plane.SAGITTAL,
             ),
             Measurement(
                 f"{s}_hip_flexion",
@@ -249,6 +341,7 @@ def _sided_measurements() -> list[Measurement]:
                 "knee moves forward of the trunk line, − behind it (extension).",
                 _hip_flexion(s),
                 sided(s, "hip"),
+                plane=Plane.SAGITTAL,
             ),
             Measurement(
                 f"{s}_knee_hip_shoulder",
@@ -257,6 +350,7 @@ def _sided_measurements() -> list[Measurement]:
                 "line (top of a bridge), smaller as the hip bends.",
                 _knee_hip_shoulder(s),
                 sided(s, "hip"),
+                plane=Plane.SAGITTAL,
             ),
             Measurement(
                 f"{s}_shin_angle",
@@ -264,6 +358,7 @@ def _sided_measurements() -> list[Measurement]:
                 "0° when the shin (ankle→knee) is vertical; grows as it tips either way.",
                 _shin_angle(s),
                 sided(s, "ankle"),
+                plane=Plane.SAGITTAL,
             ),
             Measurement(
                 f"{s}_hip_abduction",
@@ -272,6 +367,7 @@ def _sided_measurements() -> list[Measurement]:
                 "sideways, away from the midline. Needs a front, back or feet-end view.",
                 _hip_abduction(s),
                 sided(s, "hip"),
+                plane=Plane.FRONTAL,
             ),
             Measurement(
                 f"{s}_knee_over_ankle",
@@ -281,6 +377,7 @@ def _sided_measurements() -> list[Measurement]:
                 _knee_over_ankle(s),
                 sided(s, "knee"),
                 world=False,
+                plane=Plane.SAGITTAL,
             ),
             Measurement(
                 f"{s}_ankle_x",
@@ -322,18 +419,21 @@ def _role_measurements() -> list[Measurement]:
                 f"Knee flexion of the {role} leg (the leg whose thigh points "
                 f"{'most' if role == 'front' else 'least'} forward), 0° straight.",
                 _by_role(role, _knee_flexion),
+                plane=Plane.SAGITTAL,
             ),
             Measurement(
                 f"{role}_hip_flexion",
                 "deg",
                 f"Hip flexion of the {role} leg: 0° in line with the trunk, + forward.",
                 _by_role(role, _hip_flexion),
+                plane=Plane.SAGITTAL,
             ),
             Measurement(
                 f"{role}_shin_angle",
                 "deg",
                 f"Shin of the {role} leg from vertical, 0° upright.",
                 _by_role(role, _shin_angle),
+                plane=Plane.SAGITTAL,
             ),
         ]
     return out
@@ -352,8 +452,10 @@ def _bilateral_measurements() -> list[Measurement]:
         Measurement(
             name,
             "deg",
-            f"{label} of the leg the camera sees best (bilateral moves); same convention as left_{name}.",
-            _by_role("near", factory),
+            f"{label} of the leg the camera sees best in the image, of both legs averaged in 3-D "
+            f"(bilateral moves); same convention as left_{name}.",
+            _bilateral(factory),
+            plane=Plane.SAGITTAL,
         )
         for name, (factory, label) in per_side.items()
     ]
@@ -367,6 +469,15 @@ def _whole_body_measurements() -> list[Measurement]:
             "deg",
             "0° when the trunk (mid-hip → mid-shoulder) is vertical; 90° lying flat.",
             lambda b: g.angle_from_vertical(b.mid_hip, b.mid_shoulder),
+            plane=Plane.SAGITTAL,
+        ),
+        Measurement(
+            "trunk_side_lean",
+            "deg",
+            "Sideways lean of the trunk (mid-hip → mid-shoulder) across the hip line: 0° upright, + toward "
+            "the person's left, − toward their right.",
+            _trunk_side_lean,
+            plane=Plane.FRONTAL,
         ),
         Measurement(
             "pelvis_tilt",
@@ -374,18 +485,21 @@ def _whole_body_measurements() -> list[Measurement]:
             "Hip-to-hip line against the horizontal: 0° level, + when the left hip is "
             "higher. In world space this is pelvic obliquity (one hip lifted).",
             lambda b: g.tilt_from_horizontal(b.p(lm.LEFT_HIP), b.p(lm.RIGHT_HIP)),
+            plane=Plane.FRONTAL,
         ),
         Measurement(
             "shoulder_tilt",
             "deg",
             "Shoulder line against the horizontal: 0° level, + when the left shoulder is higher.",
             lambda b: g.tilt_from_horizontal(b.p(lm.LEFT_SHOULDER), b.p(lm.RIGHT_SHOULDER)),
+            plane=Plane.FRONTAL,
         ),
         Measurement(
             "thigh_angle",
             "deg",
             "Angle between the two thighs (hip→knee): 0° when parallel.",
             lambda b: g.angle_between(b.thigh("left"), b.thigh("right")),
+            plane=Plane.FRONTAL,
         ),
         Measurement(
             "knee_gap",
@@ -393,12 +507,14 @@ def _whole_body_measurements() -> list[Measurement]:
             "Distance between the knees over the distance between the hips: 1 when the "
             "knees are as far apart as the hips. Front, back or feet-end view.",
             _ratio_to_hip_width(lambda b: b.p(lm.LEFT_KNEE), lambda b: b.p(lm.RIGHT_KNEE)),
+            plane=Plane.FRONTAL,
         ),
         Measurement(
             "feet_gap",
             "hip widths",
             "Distance between the ankles over the hip width: 0 when the feet touch.",
             _ratio_to_hip_width(lambda b: b.p(lm.LEFT_ANKLE), lambda b: b.p(lm.RIGHT_ANKLE)),
+            plane=Plane.FRONTAL,
         ),
         Measurement(
             "knee_height_diff",
@@ -407,6 +523,7 @@ def _whole_body_measurements() -> list[Measurement]:
             "width: 0 level; swings ± as the knees rise and fall in hip shifting.",
             _knee_height_diff,
             world=False,
+            plane=Plane.FRONTAL,
         ),
         Measurement(
             "knee_height_gap",
@@ -415,6 +532,7 @@ def _whole_body_measurements() -> list[Measurement]:
             "0 level; rises on every shift to either side in hip shifting.",
             lambda b: abs(_knee_height_diff(b)),
             world=False,
+            plane=Plane.FRONTAL,
         ),
         Measurement(
             "back_knee_clearance",
@@ -423,6 +541,7 @@ def _whole_body_measurements() -> list[Measurement]:
             "shin's length: 0 on the floor. Side view.",
             _back_knee_clearance,
             world=False,
+            plane=Plane.SAGITTAL,
         ),
         Measurement(
             "pelvis_rotation",
@@ -463,13 +582,48 @@ def _whole_body_measurements() -> list[Measurement]:
     ]
 
 
+def _view_measurements() -> list[Measurement]:
+    def azimuth(b: Body) -> float:
+        return b.view.azimuth_deg if b.view is not None else NAN
+
+    def elevation(b: Body) -> float:
+        return b.view.elevation_deg if b.view is not None else NAN
+
+    return [
+        Measurement(
+            "camera_azimuth",
+            "deg",
+            "Where the camera stands around the body: 0° in front of an upright or side-lying body, at "
+            "the feet of a body lying on its back; +90° at the body's right side (side-lying: at the "
+            "head end), −90° at its left; ±180° behind. From the world landmarks; within ~12° on "
+            "rendered bodies.",
+            azimuth,
+            world=False,
+        ),
+        Measurement(
+            "camera_elevation",
+            "deg",
+            "Camera height seen from the body: 0° level with the body's horizontal plane, + above it "
+            "(looking down), − below.",
+            elevation,
+            world=False,
+        ),
+    ]
+
+
 def _build_registry() -> dict[str, Measurement]:
-    base = _sided_measurements() + _role_measurements() + _bilateral_measurements() + _whole_body_measurements()
+    base = (
+        _sided_measurements()
+        + _role_measurements()
+        + _bilateral_measurements()
+        + _whole_body_measurements()
+        + _view_measurements()
+    )
     registry = {m.name: m for m in base}
     for m in base:
         if m.world:
-            registry[f"{m.name}_3d"] = Measurement(
-                f"{m.name}_3d", m.unit, m.description + " (world landmarks, 3-D)", m.compute, m.vertex
+            registry[f"{m.name}_3d"] = replace(
+                m, name=f"{m.name}_3d", description=m.description + " (world landmarks, 3-D)", space=Space.WORLD
             )
         if not m.image:
             del registry[m.name]
@@ -519,17 +673,34 @@ def parts_in_frame(pose: Pose) -> frozenset[str]:
 
 
 def measure(pose: Pose | None, names: tuple[str, ...], t: float, frame_index: int) -> Metrics:
-    """The named measurements of one pose (all NaN and ``visible=False`` without a pose)."""
+    """The named measurements of one pose (all NaN and ``visible=False`` without a pose).
+
+    Each is taken from the space it holds in from where the camera stands (see
+    ``Measurement.value``); ``suspended`` names those the image cannot judge from this view
+    and nothing else can stand in for.
+    """
     if pose is None:
         return Metrics(t, frame_index, dict.fromkeys(names, NAN), Facing.UNKNOWN, visible=False)
-    image = Body(pose.xy, pose.visibility)
-    wants_world = pose.world is not None and any(name.endswith("_3d") for name in names)
-    world = Body(pose.world, pose.visibility) if wants_world and pose.world is not None else None
-    values: dict[str, float] = {}
-    for name in names:
-        measurement = MEASUREMENTS[name]
-        body = world if name.endswith("_3d") else image
-        values[name] = NAN if body is None else float(measurement.compute(body))
+    view = camera_view(pose.world) if pose.world is not None else None
+    image = Body(pose.xy, pose.visibility, view)
+    world = Body(pose.world, pose.visibility, view) if pose.world is not None else None
+    values = {name: MEASUREMENTS[name].value(image, world) for name in names}
+    suspended = frozenset(
+        name
+        for name in names
+        if not math.isfinite(values[name])
+        and MEASUREMENTS[name].space is not Space.WORLD
+        and not image_judgeable(MEASUREMENTS[name].plane, view)
+    )
+    # The front leg as the sagittal measurements see it: the image where it shows that plane.
+    roles = image if image_judgeable(Plane.SAGITTAL, view) or world is None else world
     return Metrics(
-        t, frame_index, values, facing_of(image), parts_in_frame=parts_in_frame(pose), front_side=image.front_side or ""
+        t,
+        frame_index,
+        values,
+        facing_of(image),
+        parts_in_frame=parts_in_frame(pose),
+        front_side=roles.front_side or "",
+        view=view,
+        suspended=suspended,
     )

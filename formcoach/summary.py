@@ -4,7 +4,7 @@ The JSON it writes (``--summary-json``, and ``summary.json`` in a recording) is 
 documented interface that other tools read (see README, "Summary format"):
 
     {"format": "formcoach-summary", "version": 1, "exercise": ID, "name": NAME,
-     "kind": "reps|hold|cycles", "duration_s": S,
+     "kind": "reps|hold|cycles", "duration_s": S, "started_s": S | null (when coaching began),
      "sides": {SIDE: {"reps": N, "sets": [{"set": 1, "reps": N}], "hold_s": S,
                       "hold_target_s": S | null, "cycles": {"clockwise": N, ...}}},
      "reps": [{"side", "set", "rep", "start_s", "end_s", "leg"}],
@@ -72,6 +72,7 @@ def build_summary(
     for side in exercise.sides:
         side_entry(side)
     reps, cycles, holds, cues, hints = [], [], [], [], []
+    started = next((e.t for e in events if e.kind is EventKind.START), None)
     open_hold: dict[str, float] = {}
     for event in events:
         entry = side_entry(event.side) if event.side else None
@@ -114,6 +115,7 @@ def build_summary(
         "name": exercise.name,
         "kind": exercise.kind.value,
         "duration_s": round(end_t - start_t, 3),
+        "started_s": None if started is None else round(started, 3),
         "sides": sides,
         "reps": reps,
         "cycles": cycles,

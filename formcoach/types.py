@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from formcoach.landmarks import NUM_LANDMARKS
+
+if TYPE_CHECKING:
+    from formcoach.view import CameraView
 
 FloatArray = npt.NDArray[np.float64]
 ImageArray = npt.NDArray[np.uint8]
@@ -94,6 +98,9 @@ class Metrics:
     visible: bool = True  # whether a pose was found at all
     parts_in_frame: frozenset[str] = frozenset()  # body parts seen inside the frame (either side)
     front_side: str = ""  # the leg whose thigh points further forward ("" when unknown)
+    view: CameraView | None = None  # where the camera stands (None: not judgeable)
+    # Measurements the image cannot judge from this view and nothing else stands in for.
+    suspended: frozenset[str] = frozenset()
 
     def get(self, name: str) -> float:
         return self.values.get(name, float("nan"))

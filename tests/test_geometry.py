@@ -200,9 +200,15 @@ def test_hip_abduction_and_thigh_angle_front_view(left, right):
     assert v["thigh_angle"] == pytest.approx(left + right, abs=TOL)
 
 
-def test_hip_abduction_undefined_in_side_view():
-    v = values(make_pose(Angles(left_abduction=30.0), facing="left"))
-    assert math.isnan(v["left_hip_abduction"])  # the hips overlap side-on
+def test_hip_abduction_side_on_comes_from_the_world_landmarks():
+    # Side-on the hips overlap in the image: the frontal-plane angle is not judged there, and
+    # the world landmarks stand in for it; without them it is suspended, not guessed.
+    pose = make_pose(Angles(left_abduction=30.0), facing="left")
+    metrics = measure(pose, ("left_hip_abduction",), 0.0, 0)
+    assert metrics.values["left_hip_abduction"] == pytest.approx(30.0, abs=TOL)
+    no_world = make_pose(Angles(left_abduction=30.0), facing="left", with_world=False)
+    blind = measure(no_world, ("left_hip_abduction",), 0.0, 0)
+    assert math.isnan(blind.values["left_hip_abduction"])
 
 
 @pytest.mark.parametrize("posture", ["standing", "supine"])

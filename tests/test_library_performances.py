@@ -20,19 +20,28 @@ import pytest
 
 from formcoach.checkers.session import BASELINE_S, ExerciseSession
 from formcoach.exercises.loader import load_library
-from formcoach.exercises.schema import ExerciseDef, Kind, Phase, Rule, View
+from formcoach.exercises.schema import ExerciseDef, Kind, Phase, Posture, Rule
 from formcoach.measurements import BODY_PARTS
-from formcoach.types import Event, EventKind, Facing, Metrics
+from formcoach.types import Event, EventKind, Metrics
+from formcoach.view import CameraView
+from formcoach.view import Posture as BodyPosture
 
 FPS = 30.0
 HOLD_FAULT = (BASELINE_S + 1.0, BASELINE_S + 5.0)  # after the baseline is learned, before the hold is done
 LIBRARY = load_library()
-FACINGS = {View.SIDE: (Facing.LEFT, Facing.RIGHT), View.FRONT: (Facing.CAMERA,), View.LYING: (Facing.LYING,)}
+
+
+def camera_at(exercise: ExerciseDef, azimuth: float) -> CameraView:
+    """The camera exactly where the exercise asks for it (either side for a side view)."""
+    posture = BodyPosture.ON_BACK if exercise.posture is Posture.LYING else BodyPosture.UPRIGHT
+    return CameraView(posture, azimuth, 10.0)
+
+
 CASES = [
-    (exercise_id, side, facing)
+    (exercise_id, side, azimuth)
     for exercise_id, exercise in sorted(LIBRARY.items())
     for side in exercise.sides
-    for facing in FACINGS.get(exercise.view, (Facing.LEFT,))
+    for azimuth in exercise.view.azimuths or (90.0,)
 ]
 
 
@@ -54,7 +63,7 @@ def bad_value(rule: Rule) -> float:
 @dataclass
 class Performance:
     exercise: ExerciseDef  # bound to a side
-    facing: Facing
+    azimuth: float
     fault: Rule | None = None  # the rule broken in the faulty performance
 
     def base(self) -> dict[str, float]:
@@ -92,7 +101,8 @@ class Performance:
         return values
 
     def frame(self, index: int, values: dict[str, float]) -> Metrics:
-        return Metrics(index / FPS, index, dict(values), self.facing, parts_in_frame=frozenset(BODY_PARTS))
+        view = camera_at(self.exercise, self.azimuth)
+        return Metrics(index / FPS, index, dict(values), parts_in_frame=frozenset(BODY_PARTS), view=view)
 
     def faulty(self, rule: Rule, values: dict[str, float]) -> dict[str, float]:
         out = dict(values)
@@ -202,10 +212,10 @@ def bound(exercise_id: str, side: str) -> ExerciseDef:
     return replace(LIBRARY[exercise_id].for_side(side), sides=(side,))
 
 
-@pytest.mark.parametrize(("exercise_id", "side", "facing"), CASES)
-def test_good_performance_goes_to_plan_without_a_cue(exercise_id: str, side: str, facing: Facing) -> None:
+@pytest.mark.parametrize(("exercise_id", "side", "azimuth"), CASES)
+def test_good_performance_goes_to_plan_without_a_cue(exercise_id: str, side: str, azimuth: float) -> None:
     exercise = bound(exercise_id, side)
-    events = run(Performance(exercise, facing))
+    events = run(Performance(exercise, azimuth))
     cues = [e for e in events if e.kind is EventKind.RULE_FAIL]
     assert cues == [], [(e.t, e.key, e.message) for e in cues]
     if exercise.kind is Kind.REPS:
@@ -224,18 +234,18 @@ def test_good_performance_goes_to_plan_without_a_cue(exercise_id: str, side: str
 
 
 FAULT_CASES = [
-    (exercise_id, side, facing, rule.id)
-    for exercise_id, side, facing in CASES
+    (exercise_id, side, azimuth, rule.id)
+    for exercise_id, side, azimuth in CASES
     for rule in LIBRARY[exercise_id].rules
-    if facing in (Facing.LEFT, Facing.CAMERA, Facing.LYING)  # one facing each is enough for faults
+    if azimuth != -90.0  # one side of the body is enough for faults
 ]
 
 
-@pytest.mark.parametrize(("exercise_id", "side", "facing", "rule_id"), FAULT_CASES)
-def test_each_fault_raises_its_own_cue(exercise_id: str, side: str, facing: Facing, rule_id: str) -> None:
+@pytest.mark.parametrize(("exercise_id", "side", "azimuth", "rule_id"), FAULT_CASES)
+def test_each_fault_raises_its_own_cue(exercise_id: str, side: str, azimuth: float, rule_id: str) -> None:
     exercise = bound(exercise_id, side)
     rule = next(r for r in exercise.rules if r.id == rule_id)
-    events = run(Performance(exercise, facing, fault=rule))
+    events = run(Performance(exercise, azimuth, fault=rule))
     cues = [e for e in events if e.kind is EventKind.RULE_FAIL]
     assert cues, f"{rule_id} never raised"
     assert {e.key for e in cues} == {rule_id}, [(e.t, e.key) for e in cues]

@@ -17,7 +17,8 @@ import numpy as np
 
 from formcoach.checkers.counters import CycleCounter, HoldTimer, RepCounter
 from formcoach.checkers.rules import RuleTracker
-from formcoach.exercises.schema import BOTH, ExerciseDef, Kind, Phase, Rule, View
+from formcoach.checkers.setup import SetupGuide
+from formcoach.exercises.schema import BOTH, ExerciseDef, Kind, Phase, Rule
 from formcoach.measurements import MEASUREMENTS
 from formcoach.types import (
     CORRECTION,
@@ -27,7 +28,6 @@ from formcoach.types import (
     CheckerUpdate,
     Event,
     EventKind,
-    Facing,
     Metrics,
     RuleResult,
 )
@@ -55,27 +55,6 @@ _UNITS = (
     "nineteen",
     "twenty",
 )
-PART_HINTS = {
-    "ankle": "Step back so I can see your feet.",
-    "heel": "Step back so I can see your feet.",
-    "foot_index": "Step back so I can see your feet.",
-    "knee": "Step back so I can see your legs.",
-    "hip": "Step back so I can see your whole body.",
-    "shoulder": "Move so I can see your shoulders.",
-    "nose": "Move so I can see your head.",
-    "elbow": "Move so I can see your arms.",
-    "wrist": "Move so I can see your hands.",
-}
-VIEW_HINTS = {
-    View.SIDE: "Turn side-on to the camera.",
-    View.FRONT: "Face the camera.",
-    View.LYING: "Lie down side-on to the camera.",
-}
-VIEW_FACINGS = {
-    View.SIDE: {Facing.LEFT, Facing.RIGHT},
-    View.FRONT: {Facing.CAMERA},
-    View.LYING: {Facing.LYING},
-}
 LOST_AFTER_S = 1.0  # a pose or part gone this long sends the user back to setup
 ENCOURAGE_EVERY = 3  # reps between words of encouragement
 BASELINE_S = 1.0  # relative rules measure the user's own value over this long first
@@ -133,7 +112,8 @@ class SideChecker:
         self.state = _Progress()
         self.finished = False
         self._ready_since: float | None = None
-        self._last_hint = ""
+        self.guide = SetupGuide(exercise, side)
+        self._rule_metrics = {rule.id: rule.metric for rule in exercise.rules}
         self._lost_since: float | None = None
         self._rest_until = 0.0
         self._milestones_said: set[float] = set()
@@ -148,29 +128,10 @@ class SideChecker:
         self._baseline: dict[str, float] = {}
 
     # -- setup -------------------------------------------------------------------------
-    def _setup_problem(self, metrics: Metrics) -> str:
-        """What keeps the session from starting, as the hint to say ('' when ready)."""
-        if not metrics.visible:
-            return "I can't see you. Step into the camera's view."
-        for part in self.exercise.setup.parts:
-            if part not in metrics.parts_in_frame:
-                return PART_HINTS[part]
-        expected = VIEW_FACINGS.get(self.exercise.view)
-        if expected and metrics.facing not in expected:
-            return VIEW_HINTS[self.exercise.view]
-        for condition in self.exercise.setup.conditions:
-            value = metrics.get(condition.metric)
-            if not (math.isfinite(value) and condition.minimum <= value <= condition.maximum):
-                return condition.hint
-        return ""
-
     def _update_setup(self, metrics: Metrics, events: list[Event]) -> None:
-        problem = self._setup_problem(metrics)
-        ready = not problem
-        if problem and problem != self._last_hint:
-            events.append(Event(metrics.t, EventKind.SETUP_HINT, "setup", problem, SAFETY, self.side))
-        self._last_hint = problem
-        if not ready:
+        problem = self.guide.problem(metrics)
+        events.extend(self.guide.say(problem, metrics.t))
+        if problem:
             self._ready_since = None
             return
         if self._ready_since is None:
@@ -203,7 +164,7 @@ class SideChecker:
         events.append(Event(metrics.t, EventKind.POSE_LOST, "pose_lost", "", SAFETY, self.side))
         self.state.phase = "setup"
         self._ready_since = None
-        self._last_hint = ""
+        self.guide.forget()
         if self.reps:
             self.reps.reset()
         for tracker in self.trackers:
@@ -496,6 +457,7 @@ class SideChecker:
         if not self._check_still_in_view(metrics, events):
             return self.state.phase, results, events
         self._learn_baseline(metrics)
+        events.extend(self.guide.while_active(metrics, self._rule_metrics))
         if self.exercise.kind is Kind.REPS:
             phase = self._rep_phase()
             results = self._judge_continuous(metrics, phase, events)

@@ -36,6 +36,9 @@ class ClipLabel:
     exclude_intervals: tuple[Interval, ...] = ()
     faults: tuple[Fault, ...] = ()
     gt_csv: Path | None = None
+    # The camera's azimuth offset from the exercise's canonical view (rendered sets only).
+    camera_offset_deg: float | None = None
+    front_leg: str = ""  # split-stance moves: the leg in front
 
     @property
     def target_hold_s(self) -> float:
@@ -78,6 +81,8 @@ def _clip(entry: dict[str, Any], folder: Path, labels_path: Path) -> ClipLabel:
         except KeyError as missing:
             raise FormcoachError(f"{where}: faults[{i}] lacks {missing}") from None
     gt = entry.get("gt_csv")
+    camera = entry.get("camera")
+    offset = camera.get("azim_offset_deg") if isinstance(camera, dict) else None
     return ClipLabel(
         file=name,
         video=folder / name,
@@ -92,6 +97,8 @@ def _clip(entry: dict[str, Any], folder: Path, labels_path: Path) -> ClipLabel:
         exclude_intervals=_intervals(entry.get("exclude_intervals", []), f"{where}: exclude_intervals"),
         faults=tuple(faults),
         gt_csv=folder / gt if gt else None,
+        camera_offset_deg=float(offset) if isinstance(offset, int | float) else None,
+        front_leg=str(entry.get("front_leg", "")),
     )
 
 

@@ -4,22 +4,33 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+from typing import Any
 
 from formcoach.coach import CoachOptions, SpeechOptions, coach_session
 from formcoach.errors import FormcoachError
 from formcoach.evaluation.labels import ClipLabel
+from formcoach.evaluation.pose_cache import (
+    CachedPoseEstimator,
+    cache_path,
+    cached_frames,
+    estimate_all,
+    read_cache,
+    write_cache,
+)
 from formcoach.evaluation.score import ClipOutcome
 from formcoach.exercises.loader import EXERCISES_DIR, find_exercise
 from formcoach.exercises.schema import BOTH
 from formcoach.measurements import measure
 from formcoach.pipeline import Step
 from formcoach.sources import VideoFileSource
+from formcoach.types import Pose
 
 # Ground-truth column → (our measurement, conversion to our convention).
 GT_MEASUREMENTS: dict[str, tuple[str, Callable[[float], float]]] = {
@@ -36,7 +47,27 @@ GT_MEASUREMENTS: dict[str, tuple[str, Callable[[float], float]]] = {
 }
 
 
-def read_ground_truth(path: Path) -> dict[int, dict[str, float]]:
+# The measurements that read a leg by its role, from the per-side truth.
+ROLE_MEASUREMENTS = ("knee_flexion", "hip_flexion")
+BILATERAL_MEASUREMENTS = ("knee_flexion", "hip_flexion", "knee_hip_shoulder")
+
+
+def _with_roles(values: dict[str, float], front_leg: str) -> dict[str, float]:
+    """Add the truth of role measurements: front/back legs where the label names the front
+    leg, and the mean of both legs for the bilateral ones (both legs move alike)."""
+    if front_leg in ("left", "right"):
+        back_leg = "right" if front_leg == "left" else "left"
+        for name in ROLE_MEASUREMENTS:
+            for role, leg in (("front", front_leg), ("back", back_leg)):
+                if f"{leg}_{name}" in values:
+                    values[f"{role}_{name}"] = values[f"{leg}_{name}"]
+    for name in BILATERAL_MEASUREMENTS:
+        if f"left_{name}" in values and f"right_{name}" in values:
+            values[name] = (values[f"left_{name}"] + values[f"right_{name}"]) / 2
+    return values
+
+
+def read_ground_truth(path: Path, front_leg: str = "") -> dict[int, dict[str, float]]:
     """frame index → {our measurement name: true value}, in our conventions."""
     with path.open(newline="") as f:
         rows = csv.DictReader(line for line in f if not line.startswith("#"))
@@ -47,7 +78,7 @@ def read_ground_truth(path: Path) -> dict[int, dict[str, float]]:
                 raw = row.get(column)
                 if raw not in (None, ""):
                     values[name] = convert(float(raw))
-            truth[int(row["frame"])] = values
+            truth[int(row["frame"])] = _with_roles(values, front_leg)
     return truth
 
 
@@ -79,23 +110,51 @@ class AngleErrors:
         return {n: round(self.sums[n] / self.counts[n], 2) for n in self.names if self.counts[n]}
 
 
-def evaluate_clip(label: ClipLabel, model_path: Path, exercises_dir: Path = EXERCISES_DIR) -> ClipOutcome:
-    """Coach one clip as its ``coach_as`` exercise (runs in a worker process)."""
+def _cached_poses(video: Path, model_path: Path, cache_dir: Path) -> tuple[float, list[tuple[float, int, Pose | None]]]:
+    """The clip's poses from the cache, estimating (and caching) them on a miss."""
+    from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
+
+    path = cache_path(video, model_path, cache_dir)
+    if not path.exists():
+        with VideoFileSource(video) as source, MediaPipePoseEstimator(model_path) as estimator:
+            write_cache(path, estimate_all(iter(source), estimator), source.fps)
+    return read_cache(path)
+
+
+def evaluate_clip(
+    label: ClipLabel, model_path: Path, cache_dir: Path | None = None, exercises_dir: Path = EXERCISES_DIR
+) -> ClipOutcome:
+    """Coach one clip as its ``coach_as`` exercise (runs in a worker process); with a
+    ``cache_dir`` the poses come from (and go to) the pose cache."""
     from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
 
     assert label.coach_as is not None
     exercise = find_exercise(label.coach_as, exercises_dir)
     unilateral = exercise.sides != (BOTH,)
     sides = (label.working_side,) if unilateral and label.working_side in ("left", "right") else None
-    angles = AngleErrors(read_ground_truth(label.gt_csv)) if label.gt_csv and label.gt_csv.exists() else None
+    angles = (
+        AngleErrors(read_ground_truth(label.gt_csv, label.front_leg))
+        if label.gt_csv and label.gt_csv.exists()
+        else None
+    )
     options = CoachOptions(sides=sides, window=False, speech=SpeechOptions(mute=True), record_dir=None)
-    with VideoFileSource(label.video) as source, MediaPipePoseEstimator(model_path) as estimator:
-        result = coach_session(exercise, source, estimator, options, extra_sinks=(angles,) if angles else ())
-        fps = source.fps
+    sinks = (angles,) if angles else ()
+    if cache_dir is not None:
+        fps, poses = _cached_poses(label.video, model_path, cache_dir)
+        with VideoFileSource(label.video) as source:
+            frames = cached_frames(poses)
+            result = coach_session(
+                exercise, source, CachedPoseEstimator(poses), options, extra_sinks=sinks, frames=frames
+            )
+    else:
+        with VideoFileSource(label.video) as source, MediaPipePoseEstimator(model_path) as estimator:
+            result = coach_session(exercise, source, estimator, options, extra_sinks=sinks)
+            fps = source.fps
     summary = result.summary
     rep_times = [(float(rep["end_s"]), str(rep.get("leg") or rep["side"])) for rep in summary["reps"]]
     rep_times += [(float(cycle["t"]), str(cycle["side"])) for cycle in summary["cycles"]]
     busy_s = sum(result.times.seconds.values())
+    started_t, silence_s = _silence_before_start(summary, result.end_t)
     return ClipOutcome(
         file=label.file,
         exercise=exercise.id,
@@ -106,18 +165,29 @@ def evaluate_clip(label: ClipLabel, model_path: Path, exercises_dir: Path = EXER
         detection_rate=result.detected / max(1, result.frames),
         fps=result.frames / busy_s if busy_s > 0 else 0.0,
         angle_mae=angles.mae() if angles else {},
+        started_t=started_t,
+        longest_silence_s=silence_s,
     )
 
 
+def _silence_before_start(summary: dict[str, Any], end_t: float) -> tuple[float | None, float]:
+    """(when coaching began, the longest stretch without a setup word before it)."""
+    started = summary.get("started_s")
+    until = end_t if started is None else float(started)
+    said = sorted(float(h["t"]) for h in summary["setup_hints"] if float(h["t"]) <= until)
+    marks = [0.0, *said, until]
+    return started, max(b - a for a, b in itertools.pairwise(marks))
+
+
 def evaluate_clips(
-    labels: list[ClipLabel], model_path: Path, workers: int | None = None
+    labels: list[ClipLabel], model_path: Path, workers: int | None = None, cache_dir: Path | None = None
 ) -> Iterator[tuple[ClipLabel, ClipOutcome | str]]:
     """Yield (label, outcome or error message) as clips finish, in parallel processes."""
     workers = workers or os.cpu_count() or 1
     # Spawned, not forked: forking a process that already runs threads (MediaPipe's graph,
     # the speech worker) can deadlock the children; spawn is also what macOS and Windows use.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(evaluate_clip, label, model_path): label for label in labels}
+        futures = {pool.submit(evaluate_clip, label, model_path, cache_dir): label for label in labels}
         for future in as_completed(futures):
             label = futures[future]
             try:

@@ -14,6 +14,18 @@ from dataclasses import dataclass, field
 from formcoach.evaluation.labels import ClipLabel
 
 CUE_LATE_S = 2.0  # a cue up to this long after a fault ends still caught it
+HOLD_TOLERANCE_S = 1.0  # a hold timed within this of the labelled good-form time is right
+OFFSET_BUCKETS = ((0.0, 15.0), (15.0, 30.0), (30.0, 45.0))  # camera offset from the asked view, degrees
+
+
+def offset_bucket(offset_deg: float | None) -> str:
+    """The camera-offset bucket a clip falls in ("30–45°"), or "" when the label gives no camera."""
+    if offset_deg is None:
+        return ""
+    for low, high in OFFSET_BUCKETS:
+        if low <= abs(offset_deg) < high or (high == OFFSET_BUCKETS[-1][1] and abs(offset_deg) >= low):
+            return f"{low:.0f}–{high:.0f}°"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,8 @@ class ClipOutcome:
     detection_rate: float
     fps: float
     angle_mae: dict[str, float] = field(default_factory=dict)
+    started_t: float | None = None  # when coaching began (None: it never did)
+    longest_silence_s: float = 0.0  # longest time without a word before coaching began
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,17 @@ class ClipScore:
     detection_rate: float
     fps: float
     angle_mae: dict[str, float]
+    is_hold: bool = False  # a hold exercise: scored on its hold time, never on a count
+    camera_offset_deg: float | None = None
+    longest_silence_s: float = 0.0
+
+    @property
+    def hold_within_tolerance(self) -> bool:
+        return self.hold_error_s is not None and self.hold_error_s <= HOLD_TOLERANCE_S
+
+    @property
+    def bucket(self) -> str:
+        return offset_bucket(self.camera_offset_deg)
 
 
 def score_clip(label: ClipLabel, outcome: ClipOutcome, hold_exercise: bool) -> ClipScore:
@@ -107,6 +132,9 @@ def score_clip(label: ClipLabel, outcome: ClipOutcome, hold_exercise: bool) -> C
         detection_rate=outcome.detection_rate,
         fps=outcome.fps,
         angle_mae=outcome.angle_mae,
+        is_hold=hold_exercise,
+        camera_offset_deg=label.camera_offset_deg,
+        longest_silence_s=outcome.longest_silence_s,
     )
 
 
@@ -116,7 +144,16 @@ def _mean(values: Sequence[float]) -> float:
 
 @dataclass(frozen=True)
 class Aggregate:
+    """Figures over a group of clips. Rep clips are judged on their counts and hold clips on
+    their timed holds, apart: a hold clip counting 0 reps is no counting success."""
+
     clips: int
+    rep_clips: int
+    rep_clips_within_accept: int
+    hold_clips: int
+    holds_within_tolerance: int
+    faults_caught: int
+    longest_silence_s: float
     exact_rate: float
     within_accept_rate: float
     off_by_one_rate: float
@@ -133,12 +170,20 @@ def aggregate(scores: Sequence[ClipScore]) -> Aggregate:
     faults = [f for s in scores for f in s.faults]
     minutes = sum(s.minutes for s in scores)
     holds = [s.hold_error_s for s in scores if s.hold_error_s is not None]
+    rep_clips = [s for s in scores if not s.is_hold]
+    hold_clips = [s for s in scores if s.hold_error_s is not None]
     return Aggregate(
         clips=len(scores),
-        exact_rate=_mean([float(s.exact) for s in scores]),
-        within_accept_rate=_mean([float(s.within_accept) for s in scores]),
-        off_by_one_rate=_mean([float(s.off_by_one) for s in scores]),
-        mean_normalised_error=_mean([s.normalised_error for s in scores]),
+        rep_clips=len(rep_clips),
+        rep_clips_within_accept=sum(s.within_accept for s in rep_clips),
+        hold_clips=len(hold_clips),
+        holds_within_tolerance=sum(s.hold_within_tolerance for s in hold_clips),
+        faults_caught=sum(f.caught for f in faults),
+        longest_silence_s=max((s.longest_silence_s for s in scores), default=0.0),
+        exact_rate=_mean([float(s.exact) for s in rep_clips]),
+        within_accept_rate=_mean([float(s.within_accept) for s in rep_clips]),
+        off_by_one_rate=_mean([float(s.off_by_one) for s in rep_clips]),
+        mean_normalised_error=_mean([s.normalised_error for s in rep_clips]),
         hold_mean_error_s=_mean(holds),
         fault_recall=_mean([float(f.caught) for f in faults]),
         faults=len(faults),
@@ -146,3 +191,14 @@ def aggregate(scores: Sequence[ClipScore]) -> Aggregate:
         detection_rate=_mean([s.detection_rate for s in scores]),
         fps=_mean([s.fps for s in scores]),
     )
+
+
+def angle_mae_by_bucket(scores: Sequence[ClipScore]) -> dict[str, dict[str, float]]:
+    """Measurement → camera-offset bucket → mean of the clips' angle errors (degrees)."""
+    sums: dict[str, dict[str, list[float]]] = {}
+    for score in scores:
+        if not score.bucket:
+            continue
+        for name, error in score.angle_mae.items():
+            sums.setdefault(name, {}).setdefault(score.bucket, []).append(error)
+    return {name: {bucket: _mean(v) for bucket, v in sorted(b.items())} for name, b in sorted(sums.items())}

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from formcoach.errors import FormcoachError
 from formcoach.exercises.schema import (
     BOTH,
+    DEFAULT_VIEW_TOLERANCE_DEG,
     Condition,
     Cues,
     CycleSpec,
@@ -18,6 +19,7 @@ from formcoach.exercises.schema import (
     HoldSpec,
     Kind,
     Phase,
+    Posture,
     RepSpec,
     Rule,
     Setup,
@@ -354,6 +356,8 @@ def parse_exercise(path: Path) -> ExerciseDef:
         sources=sources,
         kind=kind,
         view=View(top.choice("view", [v.value for v in View])),
+        posture=Posture(top.choice("posture", [p.value for p in Posture], Posture.ANY.value)),
+        view_tolerance_deg=_view_tolerance(top),
         placement=top.get("placement", str),
         sides=sides,
         rules=rules,
@@ -368,6 +372,13 @@ def parse_exercise(path: Path) -> ExerciseDef:
     )
     top.done()
     return exercise
+
+
+def _view_tolerance(top: TomlTable) -> float:
+    tolerance = top.number("view_tolerance_deg", DEFAULT_VIEW_TOLERANCE_DEG, positive=True)
+    if tolerance > 90:
+        raise top.error("view_tolerance_deg", f"must be at most 90 (a quarter turn), got {tolerance:g}")
+    return tolerance
 
 
 def load_library(directory: Path = EXERCISES_DIR) -> dict[str, ExerciseDef]:

@@ -19,10 +19,27 @@ class Kind(StrEnum):
 
 
 class View(StrEnum):
-    SIDE = "side"  # standing or kneeling, side-on
-    FRONT = "front"  # facing the camera
-    LYING = "lying"  # lying down, camera side-on to the body
+    """Where the exercise asks the camera to stand, as camera azimuths (``formcoach.view``)."""
+
+    SIDE = "side"  # at the body's left or right side
+    FRONT = "front"  # in front of the chest (upright, or lying on the side)
+    FEET = "feet"  # at the feet of a body lying on its back, looking along it
     ANY = "any"
+
+    @property
+    def azimuths(self) -> tuple[float, ...]:
+        return {View.SIDE: (90.0, -90.0), View.FRONT: (0.0,), View.FEET: (0.0,), View.ANY: ()}[self]
+
+
+class Posture(StrEnum):
+    """How the body is placed: checked in setup, and what tells lying from upright views."""
+
+    UPRIGHT = "upright"  # standing, kneeling or sitting: trunk within 60° of vertical
+    LYING = "lying"  # on the back, front or side
+    ANY = "any"
+
+
+DEFAULT_VIEW_TOLERANCE_DEG = 45.0
 
 
 class Phase(StrEnum):
@@ -179,6 +196,8 @@ class ExerciseDef:
     advice: tuple[str, ...] = ()
     description: str = ""
     path: str = ""
+    posture: Posture = Posture.ANY
+    view_tolerance_deg: float = DEFAULT_VIEW_TOLERANCE_DEG  # how far off ``view`` the camera may stand
 
     def for_side(self, side: str) -> ExerciseDef:
         """This exercise with ``{side}``/``{other}`` bound to ``side`` in every metric."""

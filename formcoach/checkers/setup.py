@@ -1,0 +1,159 @@
+"""Getting the user and the camera into place, and keeping them there: what keeps a session
+from starting, which way to turn or move the camera, and what the camera cannot see.
+
+A camera view is a range, not a yes/no gate: the exercise asks for a view (side, front,
+feet) with a tolerance, the view estimate (``formcoach.view``) says where the camera stands,
+and outside the range the user hears which way to turn or where to move the camera, again
+every ``REPEAT_S`` until it is fixed. A session is never silent while it waits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from formcoach.exercises.schema import ExerciseDef, Posture, View
+from formcoach.measurements import MEASUREMENTS, Plane
+from formcoach.types import COUNT, SAFETY, Event, EventKind, Metrics
+from formcoach.view import CameraView, offset_from
+from formcoach.view import Posture as BodyPosture
+
+REPEAT_S = 10.0  # an unresolved setup problem is said again this often
+# The view estimate's own error (within ~12° on rendered bodies): a camera this much past the
+# tolerance by the estimate may still be inside it, so it gets the benefit of the doubt.
+ESTIMATE_MARGIN_DEG = 10.0
+SUSPENDED_AFTER_S = 1.0  # a rule unjudgeable from this view this long is reported (once)
+
+PART_HINTS = {
+    "ankle": "Step back so I can see your feet.",
+    "heel": "Step back so I can see your feet.",
+    "foot_index": "Step back so I can see your feet.",
+    "knee": "Step back so I can see your legs.",
+    "hip": "Step back so I can see your whole body.",
+    "shoulder": "Move so I can see your shoulders.",
+    "nose": "Move so I can see your head.",
+    "elbow": "Move so I can see your arms.",
+    "wrist": "Move so I can see your hands.",
+}
+NOT_SEEN = "I can't see you. Step into the camera's view."
+LIE_DOWN = "Lie down on the floor to start, as the exercise shows."
+GET_UP = "Stand up, or kneel or sit upright, to start."
+VIEW_GOALS = {
+    View.SIDE: "side-on to the camera",
+    View.FRONT: "facing the camera",
+    View.FEET: "with your feet toward the camera",
+}
+PLANE_FIXES = {Plane.SAGITTAL: "Turn side-on to the camera for it.", Plane.FRONTAL: "Face the camera for it."}
+
+
+def placement_hint(view: CameraView, wanted: View, offset: float) -> str:
+    """Which way to turn (an upright body) or to move the camera (a lying one) to bring the
+    camera ``offset`` degrees back toward the ``wanted`` view."""
+    a_little = "a little " if abs(offset) <= 60 else ""
+    goal = VIEW_GOALS[wanted]
+    if view.posture is BodyPosture.UPRIGHT:
+        if wanted is not View.SIDE and abs(offset) > 135:
+            return f"Turn around, {goal}."
+        # The camera sits too far toward the body's right (offset > 0): turning right brings
+        # the body's front round to it, as moving the camera toward the body's left would.
+        turn, move = ("right", "left") if offset > 0 else ("left", "right")
+        return f"Turn {a_little}to your {turn}, {goal}, or move the camera {a_little}to your {move}."
+    if view.posture is BodyPosture.ON_SIDE:
+        # Azimuth grows from the chest (0°) toward the head (+90°).
+        toward = "feet" if offset > 0 else "head"
+        return f"Move the camera {a_little}toward your {toward}, level with your chest."
+    if wanted is View.SIDE:
+        # Lying on the back or front: azimuth 0° at the feet, ±180° at the head.
+        toward = "head" if abs(view.azimuth_deg) < 90 else "feet"
+        return f"Move the camera {a_little}toward your {toward}, level with your hips."
+    across = "left" if offset > 0 else "right"
+    return f"Move the camera {a_little}to your {across}, in line with your body."
+
+
+def view_offset(exercise: ExerciseDef, view: CameraView | None) -> float:
+    """How far the camera stands off the exercise's view (0 when any view will do or the
+    view is not known)."""
+    if view is None or exercise.view is View.ANY:
+        return 0.0
+    return offset_from(view.azimuth_deg, exercise.view.azimuths)
+
+
+def view_problem(exercise: ExerciseDef, view: CameraView | None) -> str:
+    """What is wrong with the body's posture or the camera's place ('' when fine)."""
+    if view is None:
+        return ""
+    lying = view.posture is not BodyPosture.UPRIGHT
+    if exercise.posture is Posture.LYING and not lying:
+        return LIE_DOWN
+    if exercise.posture is Posture.UPRIGHT and lying:
+        return GET_UP
+    offset = view_offset(exercise, view)
+    if abs(offset) <= exercise.view_tolerance_deg + ESTIMATE_MARGIN_DEG:
+        return ""
+    return placement_hint(view, exercise.view, offset)
+
+
+def _plane_of(metric: str) -> Plane | None:
+    return MEASUREMENTS[metric].plane if metric in MEASUREMENTS else None
+
+
+@dataclass
+class SetupGuide:
+    """Says what keeps the session from starting, and what the camera cannot see once it
+    has started; every problem again every ``REPEAT_S`` until it is fixed."""
+
+    exercise: ExerciseDef
+    side: str
+    _said: str = ""
+    _said_t: float = -math.inf
+    _unjudged_since: dict[str, float] | None = None
+    _reported: frozenset[str] = frozenset()
+
+    def problem(self, metrics: Metrics) -> str:
+        """What keeps the session from starting ('' when ready)."""
+        if not metrics.visible:
+            return NOT_SEEN
+        for part in self.exercise.setup.parts:
+            if part not in metrics.parts_in_frame:
+                return PART_HINTS[part]
+        placement = view_problem(self.exercise, metrics.view)
+        if placement:
+            return placement
+        for condition in self.exercise.setup.conditions:
+            value = metrics.get(condition.metric)
+            if not (math.isfinite(value) and condition.minimum <= value <= condition.maximum):
+                return condition.hint
+        return ""
+
+    def say(self, problem: str, t: float, priority: int = SAFETY) -> list[Event]:
+        """An event for ``problem`` when it is new, or has waited ``REPEAT_S`` unfixed."""
+        if not problem:
+            self._said = ""
+            return []
+        if problem == self._said and t - self._said_t < REPEAT_S:
+            return []
+        self._said, self._said_t = problem, t
+        return [Event(t, EventKind.SETUP_HINT, "setup", problem, priority, self.side)]
+
+    def forget(self) -> None:
+        """Back to setup: the next problem is said at once."""
+        self._said, self._said_t = "", -math.inf
+
+    def while_active(self, metrics: Metrics, metric_of_rule: dict[str, str]) -> list[Event]:
+        """Placement advice while coaching: the camera drifting out of the view's range, and
+        (once per rule) a rule its measurement cannot be judged for from this view."""
+        events = self.say(view_problem(self.exercise, metrics.view), metrics.t, COUNT)
+        since = self._unjudged_since if self._unjudged_since is not None else {}
+        self._unjudged_since = since
+        for rule_id, metric in metric_of_rule.items():
+            if metric not in metrics.suspended or rule_id in self._reported:
+                since.pop(rule_id, None)
+                continue
+            started = since.setdefault(rule_id, metrics.t)
+            plane = _plane_of(metric)
+            if metrics.t - started >= SUSPENDED_AFTER_S and plane is not None:
+                self._reported |= {rule_id}
+                what = rule_id.replace("_", " ")
+                text = f"From here I can't check {what}. {PLANE_FIXES[plane]}"
+                events.append(Event(metrics.t, EventKind.SETUP_HINT, f"unseen_{rule_id}", text, COUNT, self.side))
+        return events
