@@ -135,10 +135,12 @@ class Plane(StrEnum):
 
 # Camera azimuths (see formcoach.view) that look straight at each plane.
 PLANE_VIEWS: dict[Plane, tuple[float, ...]] = {Plane.SAGITTAL: (90.0, -90.0), Plane.FRONTAL: (0.0, 180.0)}
-# How far off those views an image measurement is still judged: rendered bodies at 30–45°
-# off the side read image knee angles within 4–8° on the near leg; further round, the
-# plane folds onto the image's depth axis and the world landmarks do better.
-IMAGE_RANGE_DEG = 50.0
+# How far off those views the image is trusted: rendered bodies 30–45° off the side read
+# image knee angles within 4–8° on the near leg. Beyond ``IMAGE_FULL_DEG`` the image and the
+# world landmarks are blended, the world's share growing until ``IMAGE_NONE_DEG``, where the
+# plane folds onto the image's depth axis: a measurement never jumps as the camera (or the
+# view estimate) drifts across a boundary.
+IMAGE_FULL_DEG, IMAGE_NONE_DEG = 40.0, 60.0
 
 
 class Space(StrEnum):
@@ -147,12 +149,17 @@ class Space(StrEnum):
     BEST = "best"  # the image where the view shows the plane, else the world landmarks
 
 
-def image_judgeable(plane: Plane | None, view: CameraView | None) -> bool:
-    """Whether the image shows ``plane`` well enough from where the camera stands (an
-    unknown view gets the benefit of the doubt, as before there was a view estimate)."""
+def image_weight(plane: Plane | None, view: CameraView | None) -> float:
+    """How much the image is trusted for ``plane`` from where the camera stands: 1 facing
+    the plane, 0 edge-on (an unknown view gets the benefit of the doubt)."""
     if plane is None or view is None:
-        return True
-    return abs(offset_from(view.azimuth_deg, PLANE_VIEWS[plane])) <= IMAGE_RANGE_DEG
+        return 1.0
+    offset = abs(offset_from(view.azimuth_deg, PLANE_VIEWS[plane]))
+    return min(1.0, max(0.0, (IMAGE_NONE_DEG - offset) / (IMAGE_NONE_DEG - IMAGE_FULL_DEG)))
+
+
+def image_judgeable(plane: Plane | None, view: CameraView | None) -> bool:
+    return image_weight(plane, view) > 0
 
 
 @dataclass(frozen=True)
@@ -174,20 +181,27 @@ class Measurement:
         if self.plane is None:
             return "any (image)"
         seen_from = "a side view" if self.plane is Plane.SAGITTAL else "a front, back or feet-end view"
-        near = f"image within ±{IMAGE_RANGE_DEG:g}° of {seen_from}"
+        near = f"image within ±{IMAGE_FULL_DEG:g}° of {seen_from}"
         if self.space is Space.BEST and self.world:
-            return f"{near}; world landmarks beyond"
-        return f"{near}; not judged beyond"
+            return f"{near}; blended into the world landmarks by ±{IMAGE_NONE_DEG:g}°"
+        return f"{near}; not judged beyond ±{IMAGE_NONE_DEG:g}°"
 
     def value(self, image: Body, world: Body | None) -> float:
-        """This measurement of one pose, from the space it is judged in for this view."""
+        """This measurement of one pose, from the space it holds in for this view."""
         if self.space is Space.WORLD:
             return NAN if world is None else float(self.compute(world))
-        if image_judgeable(self.plane, image.view):
-            return float(self.compute(image))
-        if self.space is Space.BEST and self.world and world is not None:
-            return float(self.compute(world))
-        return NAN
+        weight = image_weight(self.plane, image.view)
+        fallback = self.space is Space.BEST and self.world and world is not None
+        if weight >= 1.0 or not fallback:
+            return float(self.compute(image)) if weight > 0 else NAN
+        assert world is not None
+        seen = float(self.compute(world))
+        if weight <= 0.0:
+            return seen
+        pictured = float(self.compute(image))
+        if not math.isfinite(pictured):
+            return seen
+        return weight * pictured + (1 - weight) * seen if math.isfinite(seen) else pictured
 
 
 def _knee_flexion(side: str) -> Callable[[Body], float]:
