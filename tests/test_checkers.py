@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from synthetic import Angles, angles, concat, repeat, sequence
 
-from formcoach.checkers.counters import CycleCounter, HoldTimer, RepCounter
+from formcoach.checkers.counters import FAULT_EDGE_S, CycleCounter, HoldTimer, RepCounter
 from formcoach.checkers.rules import RuleTracker
 from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.loader import find_exercise as find_library_exercise
@@ -332,15 +332,15 @@ def test_couch_stretch_long_fault_cues_and_pauses():
     pauses = events(steps, EventKind.HOLD_PAUSE)
     assert len(pauses) == 1
     assert start + COUCH_HOLD.grace_s <= pauses[0].t <= start + COUCH_HOLD.grace_s + 0.5
-    # The clock holds still from the fault's start until form is back.
-    held_at_fault = state_at(steps, start).hold_s
+    # The clock holds still from the fault's edge (FAULT_EDGE_S before it) until form is back.
+    held_at_fault = state_at(steps, start).hold_s - FAULT_EDGE_S
     assert state_at(steps, start + length - 0.1).hold_s == pytest.approx(held_at_fault, abs=0.1)
     assert pauses[0].data["held_s"] == pytest.approx(held_at_fault, abs=0.1)
     assert len(events(steps, EventKind.RULE_OK, key="torso_upright")) == 1
     assert len(events(steps, EventKind.HOLD_START)) == 2
     hold_start = first_t(steps, EventKind.HOLD_START)
-    good_time = (25.0 - hold_start) - length
-    assert steps[-1].update.hold_s == pytest.approx(good_time, abs=0.1)
+    good_time = (25.0 - hold_start) - length - 2 * FAULT_EDGE_S  # the fault's two edges
+    assert steps[-1].update.hold_s == pytest.approx(good_time, abs=0.15)  # a frame at 10 fps
 
 
 def test_couch_stretch_short_fault_raises_nothing_and_keeps_the_clock():
@@ -409,14 +409,15 @@ def test_hold_timer_frame_by_frame():
         ((3.0, False, True), (None, 3.0, True)),
         ((3.5, False, True), (None, 3.5, True)),
         ((4.0, False, True), (None, 4.0, True)),  # 2.0 s into the break: still grace
-        ((4.5, False, True), ("pause", 2.0, False)),  # past grace: the break is taken back
-        ((5.0, False, True), (None, 2.0, False)),
-        ((5.5, True, True), ("start", 2.0, True)),
-        ((6.0, True, True), (None, 2.5, True)),
-        ((6.5, True, False), ("pause", 2.5, False)),  # pose lost: stops at once
-        ((7.0, True, False), (None, 2.5, False)),
-        ((7.5, True, True), ("start", 2.5, True)),
-        ((8.0, True, True), (None, 3.0, True)),
+        # Past grace: the break is taken back, and the half second before it (the fault's edge).
+        ((4.5, False, True), ("pause", 1.5, False)),
+        ((5.0, False, True), (None, 1.5, False)),
+        ((5.5, True, True), (None, 1.5, False)),  # back in form: settling, not yet credited
+        ((6.0, True, True), ("start", 1.5, True)),
+        ((6.5, True, False), ("pause", 1.5, False)),  # pose lost: stops at once
+        ((7.0, True, False), (None, 1.5, False)),
+        ((7.5, True, True), ("start", 1.5, True)),  # after a lost pose no settling is needed
+        ((8.0, True, True), (None, 2.0, True)),
     ]
     for (t, in_form, visible), (change, held, running) in script:
         assert timer.update(t, in_form, visible) == change, t

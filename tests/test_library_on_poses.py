@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 from synthetic import Angles, Keyframe, sequence
 
+from formcoach.checkers.counters import FAULT_EDGE_S
 from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.schema import ExerciseDef, HoldSpec, Rule
@@ -180,13 +181,16 @@ def assert_blocking_fault(
     pauses = events(steps, EventKind.HOLD_PAUSE)
     assert len(pauses) == 1
     assert start + hold.grace_s - 1 / HOLD_FPS <= pauses[0].t <= start + hold.grace_s + CUE_SLACK_S
-    held_at_fault = hold_s_at(steps, start)
+    # The clock stops from the fault's edge (FAULT_EDGE_S before it) and resumes once form
+    # has settled as long after it: the hold ends the fault's length and both edges late.
+    held_at_fault = hold_s_at(steps, start) - FAULT_EDGE_S
     assert pauses[0].data["held_s"] == pytest.approx(held_at_fault, abs=0.1)
     assert hold_s_at(steps, start + length - 0.1) == pytest.approx(held_at_fault, abs=0.1)
     assert len(events(steps, EventKind.RULE_OK, key=rule.id)) == 1
     assert len(events(steps, EventKind.HOLD_START)) == 2
     (done,) = events(steps, EventKind.HOLD_DONE)
-    assert done.t == pytest.approx(first_t(steps, EventKind.HOLD_START) + hold.min_s + length, abs=0.2)
+    late = length + 2 * FAULT_EDGE_S
+    assert done.t == pytest.approx(first_t(steps, EventKind.HOLD_START) + hold.min_s + late, abs=0.2)
 
 
 # -- supine holds: knee to chest and the strap stretches ---------------------------------------
@@ -421,11 +425,12 @@ def test_happy_baby_legs_dropping_is_cued_and_pauses() -> None:
     hold = hold_of(exercise)
     (pause,) = events(steps, EventKind.HOLD_PAUSE)
     assert start + hold.grace_s - 1 / HOLD_FPS <= pause.t <= start + hold.grace_s + CUE_SLACK_S
-    held_at_fault = hold_s_at(steps, start)
+    held_at_fault = hold_s_at(steps, start) - FAULT_EDGE_S
     assert pause.data["held_s"] == pytest.approx(held_at_fault, abs=0.1)
     assert hold_s_at(steps, start + length - 0.1) == pytest.approx(held_at_fault, abs=0.1)
     (done,) = events(steps, EventKind.HOLD_DONE)
-    assert done.t == pytest.approx(first_t(steps, EventKind.HOLD_START) + hold.min_s + length, abs=0.2)
+    late = length + 2 * FAULT_EDGE_S
+    assert done.t == pytest.approx(first_t(steps, EventKind.HOLD_START) + hold.min_s + late, abs=0.2)
 
 
 # -- garland ---------------------------------------------------------------------------------

@@ -8,26 +8,55 @@ from dataclasses import dataclass
 
 from formcoach.exercises.schema import CycleSpec, HoldSpec, RepSpec
 
+# A form fault builds up before it crosses a band's edge and settles after it comes back:
+# rendered faults ramp in and out over a second, crossing the edge half-way. So once a break
+# is confirmed, this much before it is taken back too, and after it the clock resumes only
+# once form has held this long (not credited). Measured: couch stretch holds read 33.4 s for
+# 32 s of good form with the edges counted, 32.3 s without.
+FAULT_EDGE_S = 0.5
+
 
 class HoldTimer:
     """Seconds held in good form.
 
     Time in a form break shorter than the grace period still counts (a wobble is not a
-    failure); once a break outlasts grace, the time since it began is taken back and the
-    clock stops until form returns. Losing the pose stops the clock at once.
+    failure); once a break outlasts grace, the time since it began (and ``FAULT_EDGE_S``
+    before) is taken back and the clock stops until form has returned for ``FAULT_EDGE_S``.
+    Losing the pose stops the clock at once.
     """
 
-    def __init__(self, spec: HoldSpec) -> None:
+    def __init__(self, spec: HoldSpec, edge_s: float = FAULT_EDGE_S) -> None:
         self.spec = spec
+        self.edge_s = edge_s
         self.committed_s = 0.0
         self.pending_s = 0.0  # time inside a break that is still within grace
         self.break_since: float | None = None
         self.running = False
         self._last_t: float | None = None
+        self._credits: deque[tuple[float, float]] = deque()  # (t, committed_s) over the last edge_s
+        self._settling_since: float | None = None  # back in form after a confirmed break
+        self._after_fault = False
 
     @property
     def held_s(self) -> float:
         return self.committed_s + self.pending_s
+
+    def _credit(self, t: float, seconds: float) -> None:
+        self.committed_s += seconds
+        self._credits.append((t, self.committed_s))
+        while len(self._credits) > 1 and self._credits[1][0] <= t - self.edge_s:
+            self._credits.popleft()
+
+    def _take_back_edge(self, break_since: float) -> None:
+        """Back to what was held ``edge_s`` before the break began (time accrues at most one
+        second per second, so the credit at that moment is bounded by the next entry's)."""
+        cut = break_since - self.edge_s
+        held_at_cut = self.committed_s - (break_since - cut)
+        for t, held in self._credits:
+            if t <= cut:
+                held_at_cut = max(held_at_cut, held)
+        self.committed_s = max(0.0, min(self.committed_s, held_at_cut))
+        self._credits.clear()
 
     def update(self, t: float, in_form: bool, visible: bool) -> str | None:
         """Advance to ``t``; returns "start", "pause" or None when the state changed."""
@@ -36,13 +65,23 @@ class HoldTimer:
         if not visible:
             self.pending_s = 0.0
             self.break_since = None
+            self._settling_since = None
             return self._set_running(False)
         if in_form:
+            if self._after_fault:
+                # Back in form after a confirmed fault: credit only once it has settled.
+                self._settling_since = t if self._settling_since is None else self._settling_since
+                if t - self._settling_since < self.edge_s:
+                    return None
+                self._after_fault = False
+                self._settling_since = None
+                return self._set_running(True)
             if self.running or self.break_since is not None:
-                self.committed_s += self.pending_s + dt
+                self._credit(t, self.pending_s + dt)
             self.pending_s = 0.0
             self.break_since = None
             return self._set_running(True)
+        self._settling_since = None
         if not self.running:
             return None
         if self.break_since is None:
@@ -51,7 +90,9 @@ class HoldTimer:
             self.pending_s += dt
             return None
         self.pending_s = 0.0
+        self._take_back_edge(self.break_since)
         self.break_since = None
+        self._after_fault = True
         return self._set_running(False)
 
     def _set_running(self, running: bool) -> str | None:
