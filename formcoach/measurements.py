@@ -38,13 +38,32 @@ class Body:
     is NaN: nothing is ever judged on a guessed joint.
     """
 
-    def __init__(self, points: FloatArray, visibility: FloatArray, view: CameraView | None = None) -> None:
+    def __init__(
+        self, points: FloatArray, visibility: FloatArray, view: CameraView | None = None, world: Body | None = None
+    ) -> None:
         gated = np.array(points, dtype=np.float64)
         gated[visibility < MIN_VISIBILITY] = np.nan
         self.points = gated
         self.visibility = visibility
         self.dims = points.shape[1]
         self.view = view
+        self.world = world  # the same pose's world landmarks, for an image body
+
+    def shank(self, side: str) -> FloatArray:
+        return self.s(side, "ankle") - self.s(side, "knee")
+
+    def plane_facing(self, a: FloatArray, b: FloatArray) -> float:
+        """How squarely the plane of two world vectors faces the camera: 1 face-on, 0
+        edge-on; NaN when they are nearly parallel (a straight joint has no plane)."""
+        normal = np.cross(a, b)
+        n = float(np.linalg.norm(normal))
+        scale = float(np.linalg.norm(a) * np.linalg.norm(b))
+        if not (scale > 0 and n > 0.2 * scale):  # under ~12° the plane is noise
+            return NAN
+        return abs(float(normal[2])) / n
+
+    def knee_facing(self, side: str) -> float:
+        return self.plane_facing(self.thigh(side), self.shank(side))
 
     def p(self, landmark: Landmark) -> FloatArray:
         point: FloatArray = self.points[landmark]
@@ -111,11 +130,18 @@ class Body:
         def leg_visibility(side: str) -> float:
             return float(min(self.visibility[sided(side, part)] for part in ("hip", "knee", "ankle")))
 
+        seen = [side for side in SIDES if leg_visibility(side) >= MIN_VISIBILITY]
+        if len(seen) == 1:
+            return seen[0]
+        if self.world is not None:
+            # The leg whose knee bends most squarely to the camera: off the side view the
+            # near leg is not always it (knees turned out in a squat turn one toward the lens).
+            facing = {side: self.world.knee_facing(side) for side in SIDES}
+            if all(math.isfinite(f) for f in facing.values()) and abs(facing["left"] - facing["right"]) > 0.1:
+                return max(SIDES, key=lambda side: facing[side])
         view = self.view
         if view is not None and view.posture is not Posture.ON_SIDE and abs(abs(view.azimuth_deg) - 90) < 60:
-            near = "right" if view.azimuth_deg > 0 else "left"
-            if leg_visibility(near) >= MIN_VISIBILITY:
-                return near
+            return "right" if view.azimuth_deg > 0 else "left"
         return "left" if leg_visibility("left") >= leg_visibility("right") else "right"
 
     def lateral(self, side: str) -> FloatArray:
@@ -158,6 +184,13 @@ def image_weight(plane: Plane | None, view: CameraView | None) -> float:
     return min(1.0, max(0.0, (IMAGE_NONE_DEG - offset) / (IMAGE_NONE_DEG - IMAGE_FULL_DEG)))
 
 
+def facing_weight(facing: float) -> float:
+    """Image trust for a joint whose plane faces the camera by ``facing`` (|cos| of the
+    angle between the plane's normal and the line of sight), on the same 40–60° ramp."""
+    off = math.degrees(math.acos(min(1.0, max(0.0, facing))))
+    return min(1.0, max(0.0, (IMAGE_NONE_DEG - off) / (IMAGE_NONE_DEG - IMAGE_FULL_DEG)))
+
+
 def image_judgeable(plane: Plane | None, view: CameraView | None) -> bool:
     return image_weight(plane, view) > 0
 
@@ -173,6 +206,9 @@ class Measurement:
     image: bool = True  # offered in image space (False: only as ``<name>_3d``)
     plane: Plane | None = None  # image measurements: the plane they lie in (None: any view)
     space: Space = Space.BEST
+    # How squarely the measured joint's own plane faces the camera (0..1, on the world body):
+    # where known it decides how far the image is trusted, joint by joint.
+    facing: Callable[[Body], float] | None = None
 
     def views(self) -> str:
         """Where it holds, for the README table and ``formcoach measurements``."""
@@ -191,6 +227,10 @@ class Measurement:
         if self.space is Space.WORLD:
             return NAN if world is None else float(self.compute(world))
         weight = image_weight(self.plane, image.view)
+        if self.facing is not None and world is not None:
+            facing = self.facing(world)
+            if math.isfinite(facing):
+                weight = facing_weight(facing)
         fallback = self.space is Space.BEST and self.world and world is not None
         if weight >= 1.0 or not fallback:
             return float(self.compute(image)) if weight > 0 else NAN
@@ -206,6 +246,10 @@ class Measurement:
 
 def _knee_flexion(side: str) -> Callable[[Body], float]:
     return lambda b: 180.0 - g.included_angle(b.s(side, "hip"), b.s(side, "knee"), b.s(side, "ankle"))
+
+
+def _knee_facing(side: str) -> Callable[[Body], float]:
+    return lambda w: w.knee_facing(side)
 
 
 def _hip_flexion(side: str) -> Callable[[Body], float]:
@@ -265,6 +309,12 @@ def _by_role(role: str, per_side: Callable[[str], Callable[[Body], float]]) -> C
         return NAN if side is None else per_side(side)(b)
 
     return compute
+
+
+def _best(*facings: float) -> float:
+    """The most squarely facing of several joints (the image reads the best-seen leg)."""
+    known = [f for f in facings if math.isfinite(f)]
+    return max(known) if known else NAN
 
 
 def _bilateral(per_side: Callable[[str], Callable[[Body], float]]) -> Callable[[Body], float]:
@@ -347,6 +397,7 @@ def _sided_measurements() -> list[Measurement]:
                 _knee_flexion(s),
                 sided(s, "knee"),
                 plane=Plane.SAGITTAL,
+                facing=_knee_facing(s),
             ),
             Measurement(
                 f"{s}_hip_flexion",
@@ -434,6 +485,7 @@ def _role_measurements() -> list[Measurement]:
                 f"{'most' if role == 'front' else 'least'} forward), 0° straight.",
                 _by_role(role, _knee_flexion),
                 plane=Plane.SAGITTAL,
+                facing=_by_role(role, _knee_facing),
             ),
             Measurement(
                 f"{role}_hip_flexion",
@@ -462,6 +514,9 @@ def _bilateral_measurements() -> list[Measurement]:
         "knee_hip_shoulder": (_knee_hip_shoulder, "Knee–hip–shoulder angle"),
         "shin_angle": (_shin_angle, "Shin angle from vertical"),
     }
+    facings: dict[str, Callable[[Body], float]] = {
+        "knee_flexion": lambda w: _best(w.knee_facing("left"), w.knee_facing("right")),
+    }
     return [
         Measurement(
             name,
@@ -470,6 +525,7 @@ def _bilateral_measurements() -> list[Measurement]:
             f"(bilateral moves); same convention as left_{name}.",
             _bilateral(factory),
             plane=Plane.SAGITTAL,
+            facing=facings.get(name),
         )
         for name, (factory, label) in per_side.items()
     ]
@@ -696,8 +752,8 @@ def measure(pose: Pose | None, names: tuple[str, ...], t: float, frame_index: in
     if pose is None:
         return Metrics(t, frame_index, dict.fromkeys(names, NAN), Facing.UNKNOWN, visible=False)
     view = camera_view(pose.world) if pose.world is not None else None
-    image = Body(pose.xy, pose.visibility, view)
     world = Body(pose.world, pose.visibility, view) if pose.world is not None else None
+    image = Body(pose.xy, pose.visibility, view, world)
     values = {name: MEASUREMENTS[name].value(image, world) for name in names}
     suspended = frozenset(
         name
