@@ -252,6 +252,12 @@ def _knee_facing(side: str) -> Callable[[Body], float]:
     return lambda w: w.knee_facing(side)
 
 
+def _abduction_facing(side: str) -> Callable[[Body], float]:
+    # The thigh against the hip line: seen true only while both lie across the image (a
+    # thigh pointing at the camera has no direction there).
+    return lambda w: w.plane_facing(w.lateral(side), w.thigh(side))
+
+
 def _hip_flexion(side: str) -> Callable[[Body], float]:
     return lambda b: b.hip_flexion(side)
 
@@ -429,10 +435,11 @@ def _sided_measurements() -> list[Measurement]:
                 f"{s}_hip_abduction",
                 "deg",
                 "0° when the thigh hangs straight down the body's side; + as it moves out "
-                "sideways, away from the midline. Needs a front, back or feet-end view.",
+                "sideways, away from the midline.",
                 _hip_abduction(s),
                 sided(s, "hip"),
                 plane=Plane.FRONTAL,
+                facing=_abduction_facing(s),
             ),
             Measurement(
                 f"{s}_knee_over_ankle",

@@ -27,11 +27,11 @@ the pelvis_level rules of the strap stretches and leg circles: their fault is a 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
-from synthetic import Angles, Keyframe, sequence
+from synthetic import Angles, Camera, Keyframe, sequence
 
 from formcoach.checkers.counters import FAULT_EDGE_S
 from formcoach.checkers.session import ExerciseSession
@@ -63,8 +63,28 @@ def hold_of(exercise: ExerciseDef) -> HoldSpec:
     return exercise.hold
 
 
+# Every performance here is also played with the camera turned off the asked view, either
+# way, as far as people put laptops (the exercise's view range): the counts, holds and cues
+# must not change. Measured values are compared only square to the camera, where the image
+# shows angles exactly.
+CAMERA_YAWS = (0.0, -40.0, 40.0)
+camera_yaw = {"deg": 0.0}
+
+
+@pytest.fixture(autouse=True, params=CAMERA_YAWS, ids=lambda yaw: f"camera{yaw:+.0f}")
+def turned_camera(request: pytest.FixtureRequest) -> Iterator[float]:
+    camera_yaw["deg"] = request.param
+    yield request.param
+    camera_yaw["deg"] = 0.0
+
+
+def square_to_camera() -> bool:
+    return camera_yaw["deg"] == 0.0
+
+
 def run(exercise_id: str, keyframes: Sequence[Keyframe], side: str, fps: float, **pose_kwargs: Any) -> list[Step]:
     session = ExerciseSession(find_exercise(exercise_id), (side,))
+    pose_kwargs.setdefault("camera", Camera(yaw_deg=camera_yaw["deg"]))
     steps = list(replay(sequence(keyframes, fps=fps, **pose_kwargs), Analyzer(session)))
     assert steps, "no frames"
     return steps
@@ -135,7 +155,7 @@ def check_good_hold(exercise_id: str, side: str, pose: Angles, expected: dict[st
     end = hold_of(exercise).min_s + 2.0
     steps = run(exercise_id, [(0.0, pose), (end, pose)], side, HOLD_FPS, **pose_kwargs)
     values = steps[-1].metrics.values
-    for name, value in expected.items():
+    for name, value in expected.items() if square_to_camera() else ():
         assert values[name.format(side=side, other=other)] == pytest.approx(value, abs=0.5), name
     assert_good_hold(exercise, steps, HOLD_FPS)
 
@@ -162,7 +182,8 @@ def check_hold_fault(
     assert bad_value == pytest.approx(mirrored(good_value, edge))
     keyframes = with_fault(good_pose, bad_pose, start, length, hold_of(exercise).min_s + length + 7.0)
     steps = run(exercise_id, keyframes, side, HOLD_FPS, **pose_kwargs)
-    assert values_at(steps, start + 1.0)[measured] == pytest.approx(bad_value, abs=0.5)
+    if square_to_camera():
+        assert values_at(steps, start + 1.0)[measured] == pytest.approx(bad_value, abs=0.5)
     assert_blocking_fault(exercise, steps, rule, start, length, cue)
 
 
@@ -190,7 +211,8 @@ def assert_blocking_fault(
     assert len(events(steps, EventKind.HOLD_START)) == 2
     (done,) = events(steps, EventKind.HOLD_DONE)
     late = length + 2 * FAULT_EDGE_S
-    assert done.t == pytest.approx(first_t(steps, EventKind.HOLD_START) + hold.min_s + late, abs=0.2)
+    slack = 0.2 if square_to_camera() else 0.3  # off the view the ramps read foreshortened
+    assert done.t == pytest.approx(first_t(steps, EventKind.HOLD_START) + hold.min_s + late, abs=slack)
 
 
 # -- supine holds: knee to chest and the strap stretches ---------------------------------------
@@ -292,6 +314,8 @@ def test_single_leg_circles_world_trace_is_a_loop() -> None:
     # The trace is the leg's direction seen from above, in world space: (ankle_x_3d,
     # ankle_depth_3d) sweeps both ways, a loop around the hip. (The image offset over the
     # leg's image length is a unit vector for a straight leg and only swings along an arc.)
+    if not square_to_camera():
+        pytest.skip("the world trace's extent is pinned for the camera square to the feet")
     steps = run("single_leg_circles", circles("left", 2), "left", FPS, posture="supine", facing="camera")
     circling = [s.metrics.values for s in steps if s.metrics.t > 1.0]
     xs = [v["left_ankle_x_3d"] for v in circling]
@@ -350,7 +374,8 @@ def test_low_lunge_good_hold(side: str, facing: str) -> None:
     exercise = bound("low_lunge", side)
     pose = low_lunge(side)
     steps = run("low_lunge", [(0.0, pose), (6.0, pose)], side, FPS, facing=facing, legs_follow_trunk=False)
-    assert steps[-1].metrics.values["front_knee_flexion"] == pytest.approx(90.0, abs=0.5)
+    if square_to_camera():
+        assert steps[-1].metrics.values["front_knee_flexion"] == pytest.approx(90.0, abs=0.5)
     assert steps[-1].metrics.front_side == side
     assert_good_hold(exercise, steps, FPS)
 
@@ -379,10 +404,11 @@ def test_happy_baby_correct_pose_reads() -> None:
     pose = happy_baby()
     steps = run("happy_baby", [(0.0, pose), (1.0, pose)], "both", FPS, posture="supine", facing="left")
     values = steps[-1].metrics.values
-    assert values["hip_flexion"] == pytest.approx(135.0, abs=0.5)
-    assert values["knee_flexion"] == pytest.approx(45.0, abs=0.5)  # file: min 20
-    # shin_angle is 0° with the knee above the ankle (standing); ankles above the knees read 180°.
-    assert values["shin_angle"] == pytest.approx(180.0, abs=0.5)  # file: min 140
+    if square_to_camera():
+        assert values["hip_flexion"] == pytest.approx(135.0, abs=0.5)
+        assert values["knee_flexion"] == pytest.approx(45.0, abs=0.5)  # file: min 20
+        # shin_angle is 0° with the knee above the ankle (standing); ankles above the knees read 180°.
+        assert values["shin_angle"] == pytest.approx(180.0, abs=0.5)  # file: min 140
     exercise = bound("happy_baby", "both")
     assert all(rule.judge(values[rule.metric]) for rule in exercise.rules)
 
@@ -414,8 +440,9 @@ def test_happy_baby_legs_dropping_is_cued_and_pauses() -> None:
     steps = run(
         "happy_baby", with_fault(good, dropped, start, length, 37.0), "both", HOLD_FPS, posture="supine", facing="left"
     )
-    assert values_at(steps, start - 1.0)["shin_angle"] == pytest.approx(180.0, abs=0.5)
-    assert values_at(steps, start + 1.0)["hip_flexion"] == pytest.approx(45.0, abs=0.5)
+    if square_to_camera():
+        assert values_at(steps, start - 1.0)["shin_angle"] == pytest.approx(180.0, abs=0.5)
+        assert values_at(steps, start + 1.0)["hip_flexion"] == pytest.approx(45.0, abs=0.5)
     shins = rule_of(exercise, "shins_vertical")
     assert not shins.blocking
     fails = [e for e in events(steps, EventKind.RULE_FAIL) if e.key != shins.id]

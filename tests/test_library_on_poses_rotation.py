@@ -26,12 +26,15 @@ from test_library_on_poses import (
     CUE_SLACK_S,
     FPS,
     bound,
+    camera_yaw,
     check_good_hold,
     check_hold_fault,
     events,
     first_t,
     rule_of,
     run,
+    square_to_camera,
+    turned_camera,  # noqa: F401  (autouse: every test here also runs with the camera turned off the view)
 )
 
 from formcoach.measurements import measure
@@ -71,8 +74,10 @@ def seated_hamstring(side: str, lean: float = 45.0) -> Angles:
 
 # Pigeon, upright trunk: front thigh level forward (hip 90°), knee 120° with 75° external
 # rotation (the shin across the body, heel back toward the other hip, dropping a little to the
-# floor): the side view reads the front knee ~156°, as the file says (~160). Back leg straight
-# behind (hip −90°, knee 10°).
+# floor): the image from the side would read the front knee ~156° (the shin turned across
+# is seen foreshortened); the knee's own plane faces the camera edge-on, so the view-aware
+# measurement reads its true 120° from the world landmarks. Back leg straight behind (hip
+# −90°, knee 10°).
 def pigeon(side: str, back_knee: float = 10.0) -> Angles:
     front = {"hip": 90.0, "knee": 120.0, "rotation": 75.0}
     return _legs(side, front, {"hip": -90.0, "knee": back_knee})
@@ -126,7 +131,7 @@ HOLDS: dict[str, tuple[Callable[[str], Angles], dict[str, Any], dict[str, float]
         SIDE_VIEW,
         {"knee_hip_shoulder": 45.0, "{side}_knee_flexion": 10.0},  # ≤60, ≤30
     ),
-    "pigeon": (pigeon, SIDE_VIEW, {"front_knee_flexion": 155.85, "back_knee_flexion": 10.0}),  # ≥60, ≤45
+    "pigeon": (pigeon, SIDE_VIEW, {"front_knee_flexion": 120.0, "back_knee_flexion": 10.0}),  # ≥60, ≤45
     "supine_figure_four": (
         supine_figure_four,
         SUPINE_SIDE,
@@ -169,16 +174,40 @@ def _cases() -> list[tuple[str, str]]:
     return [(e, s) for e in sorted(HOLDS) for s in SIDES_OF.get(e, ["left", "right"])]
 
 
+# Known gaps off the view, found by these tests: with the camera 40° toward the head, the
+# supine twist's hip angle (which tells knees fallen sideways from a tabletop) reads the
+# sideways thighs as flexed ~130° in the image and the world landmarks agree no better.
+OFF_VIEW_GAPS = {
+    ("supine_twist", "right", -40.0): "camera toward the head: the twist's hip angle is not seen",
+    ("supine_twist", "left", 40.0): "camera toward the head: the twist's hip angle is not seen",
+}
+
+
+def mark_known_gap(request: pytest.FixtureRequest, exercise_id: str, side: str, yaw: float) -> None:
+    reason = OFF_VIEW_GAPS.get((exercise_id, side, yaw))
+    if reason:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+
 @pytest.mark.parametrize(("exercise_id", "side"), _cases())
-def test_hold_good(exercise_id: str, side: str) -> None:
+def test_hold_good(exercise_id: str, side: str, request: pytest.FixtureRequest) -> None:
+    mark_known_gap(request, exercise_id, side, camera_yaw["deg"])
     pose_for, pose_kwargs, expected = HOLDS[exercise_id]
     check_good_hold(exercise_id, side, pose_for(side), expected, **pose_kwargs)
 
 
 @pytest.mark.parametrize(("exercise_id", "side", "rule_id", "bad", "measured", "bad_value", "cue"), FAULTS)
 def test_hold_fault_is_cued_and_pauses(
-    exercise_id: str, side: str, rule_id: str, bad: Angles, measured: str, bad_value: float, cue: str
+    exercise_id: str,
+    side: str,
+    rule_id: str,
+    bad: Angles,
+    measured: str,
+    bad_value: float,
+    cue: str,
+    request: pytest.FixtureRequest,
 ) -> None:
+    mark_known_gap(request, exercise_id, side, camera_yaw["deg"])
     pose_for, pose_kwargs, expected = HOLDS[exercise_id]
     other = _other(side)
     good_value = next(v for k, v in expected.items() if k.format(side=side, other=other) == measured)
@@ -209,14 +238,19 @@ def test_clamshell_knee_bend_is_read_in_3d() -> None:
         names = ("left_knee_flexion", "left_knee_flexion_3d", "left_hip_abduction", "feet_gap")
         return measure(step.pose, names, 0.0, 0).values
 
+    if not square_to_camera():
+        pytest.skip("the readings are pinned with the camera facing the chest")
     rest, opened = reads(0.0), reads(25.0)
     assert rest["left_knee_flexion"] == pytest.approx(90.0, abs=0.5)
     assert rest["left_knee_flexion_3d"] == pytest.approx(90.0, abs=0.5)
     assert rest["left_hip_abduction"] == pytest.approx(0.0, abs=0.5)
     assert rest["feet_gap"] == pytest.approx(1.0, abs=0.02)
-    assert opened["left_knee_flexion"] == pytest.approx(90.0, abs=0.5)
+    # Opened, the knee's plane turns toward the camera and the image shares in the reading.
+    assert opened["left_knee_flexion"] == pytest.approx(90.0, abs=6.0)
     assert opened["left_knee_flexion_3d"] == pytest.approx(90.0, abs=0.5)
-    assert opened["left_hip_abduction"] == pytest.approx(33.4, abs=0.5)
+    # The opened thigh leans toward the camera: the image (33.4) shares the reading with the
+    # world landmarks.
+    assert opened["left_hip_abduction"] == pytest.approx(33.4, abs=2.5)
     assert opened["feet_gap"] == pytest.approx(1.17, abs=0.02)
 
 
