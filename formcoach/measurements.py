@@ -538,9 +538,24 @@ def _bilateral_measurements() -> list[Measurement]:
     ]
 
 
+def _both_knees_flexion(b: Body) -> float:
+    values = [v for v in (_knee_flexion("left")(b), _knee_flexion("right")(b)) if math.isfinite(v)]
+    return min(values) if values else NAN
+
+
 def _whole_body_measurements() -> list[Measurement]:
     lm = Landmark
     return [
+        Measurement(
+            "both_knees_flexion",
+            "deg",
+            "Knee flexion of the straighter knee: how far both knees bend together, 90° at the bottom of a "
+            "lunge with both knees at right angles; a knee drive (one knee bent, the other straight) reads "
+            "near 0. A hidden knee is left out.",
+            _both_knees_flexion,
+            plane=Plane.SAGITTAL,
+            facing=lambda w: min(w.knee_facing("left"), w.knee_facing("right")),
+        ),
         Measurement(
             "trunk_lean",
             "deg",

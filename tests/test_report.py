@@ -260,7 +260,7 @@ def test_session_report_is_self_contained_and_complete(lunge_recording, tmp_path
     assert len(plots) == 1
     assert colour_pixels(plots[0], LINE) > 2000
     assert colour_pixels(plots[0], "#e2f1e2", tolerance=8) > 10000  # the band, pale green
-    for label in ("Front knee flexion", "Front knee flexion (3-D)", "Trunk lean"):
+    for label in ("Both knees flexion", "Front knee flexion", "Trunk lean"):
         assert f"<td>{label}</td><td>Left side</td>" in html
     assert "furthest point of each rep" in html
 
