@@ -365,6 +365,17 @@ def _back_knee_clearance(b: Body) -> float:
     return float((floor - b.s(back, "knee")[1]) / shin)
 
 
+def _trunk_lean(b: Body) -> float:
+    trunk = b.mid_shoulder - b.mid_hip
+    view = b.view
+    if b.dims == 2 and view is not None:
+        # Off the side view a forward lean is seen shortened by the cosine of the offset:
+        # undone up to IMAGE_FULL_DEG (rendered bodies 30-45° off: 4.2° → 2.5° mean error).
+        offset = min(abs(offset_from(view.azimuth_deg, PLANE_VIEWS[Plane.SAGITTAL])), IMAGE_FULL_DEG)
+        trunk = np.array([trunk[0] / math.cos(math.radians(offset)), trunk[1]])
+    return g.angle_from_vertical(np.zeros_like(trunk), trunk)
+
+
 def _trunk_side_lean(b: Body) -> float:
     across = b.p(Landmark.LEFT_HIP) - b.p(Landmark.RIGHT_HIP)
     across[1] = 0.0  # the hip line's horizontal direction (axis 1 is down in both spaces)
@@ -559,8 +570,9 @@ def _whole_body_measurements() -> list[Measurement]:
         Measurement(
             "trunk_lean",
             "deg",
-            "0° when the trunk (mid-hip → mid-shoulder) is vertical; 90° lying flat.",
-            lambda b: g.angle_from_vertical(b.mid_hip, b.mid_shoulder),
+            "0° when the trunk (mid-hip → mid-shoulder) is vertical; 90° lying flat. In the image, "
+            "corrected for a camera off the side view (the forward part seen shortened by its cosine).",
+            _trunk_lean,
             plane=Plane.SAGITTAL,
         ),
         Measurement(

@@ -14,6 +14,7 @@ import pytest
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CLIPS = SHARED / "clips"
 RENDERS = SHARED / "renders"
+RENDERS_WIDE = SHARED / "renders-wide"
 
 
 def require(path: Path) -> Path:

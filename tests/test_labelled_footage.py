@@ -1,5 +1,7 @@
 """The coach on every labelled clip that names a library exercise: counts within
-`reps_accept`, holds within 1 s of `target_holds`, every labelled fault cued.
+`reps_accept`, holds within 1 s of `target_holds`, every labelled fault cued. From
+../shared/renders-wide (other bodies, cameras up to 45° off the asked view) a few clips with
+the cameras furthest round; `formcoach eval` scores the whole set as a benchmark.
 
 Known misses are listed with the reason found (see the issue notes); they are strict xfails,
 so fixing one makes this file say so.
@@ -10,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from footage import CLIPS, RENDERS
+from footage import CLIPS, RENDERS, RENDERS_WIDE
 
 from formcoach.evaluation.labels import ClipLabel, load_labels
 from formcoach.evaluation.runner import evaluate_clips
@@ -25,22 +27,29 @@ KNOWN_MISSES = {
     "squat__wahoo.mp4": "the label counts 3 squats in a close-up with the feet cropped; the coach asks to step back "
     "there by design (7 are in full view, as the label's notes say)",
     "glute_bridge__pfc.mp4": "top hold 3.2 s vs 4.8 s: her top sits near the rep's end threshold",
-    "pigeon__pfc.mp4": "3.3 s held in an upright pigeon the label does not count as the target position",
+    "pigeon__pfc.mp4": "2.8 s held in an upright pigeon the label does not count as the target position",
     "supine_hip_shifting__render_A.mp4": "5 of 12 shifts: from the wall the landmarker merges the parallel thighs",
-    "strap_hamstring_stretch__render_A_feet.mp4": "the feet-end view merges the hips; the coach asks for a side view",
-    "couch_stretch__render_A.mp4": "held 33.5 s vs 32.0 s: the clock runs through the 1 s ramps into each fault",
+    "strap_hamstring_stretch__render_A_feet.mp4": "from the feet end the landmarker merges the hips and no signal "
+    "follows the pelvis roll; the file asks for a side view",
     "glute_bridge__render_A.mp4": "top holds 9.4 s vs 8.0 s: the rise and lowering pass slowly through the top band",
+    "lunge__render_W4.mp4": "camera 31° behind the side view at knee height: the leaning reps (30° true) read 19.7°, "
+    "just inside the 20° band (8 of 8 reps counted)",
 }
 LABEL_FILES = [CLIPS / "labels.toml", RENDERS / "labels.toml"]
+# Cameras 30-45° off the view the exercise asks for: the couch stretch timed 0 s there, the
+# squat counted 1 of 6 and the lunge 0 of 8 before the view estimate.
+WIDE = ("couch_stretch__render_W3.mp4", "squat__render_W2.mp4", "lunge__render_W4.mp4")
 
 
-def runnable(labels: Path) -> list[ClipLabel]:
+def runnable(labels: Path, only: tuple[str, ...] = ()) -> list[ClipLabel]:
     if not labels.exists():
         return []
-    return [clip for clip in load_labels(labels) if clip.coach_as and clip.usable]
+    clips = [clip for clip in load_labels(labels) if clip.coach_as and clip.usable]
+    return [clip for clip in clips if clip.file in only] if only else clips
 
 
 CLIP_LABELS = [clip for labels in LABEL_FILES for clip in runnable(labels)]
+CLIP_LABELS += runnable(RENDERS_WIDE / "labels.toml", WIDE)
 
 
 @pytest.fixture(scope="module")
