@@ -25,6 +25,7 @@ from formcoach.feedback.overlay import (
     annotate_panel,
     annotate_skeleton,
     annotate_stats,
+    annotate_view,
     band_of,
     draw_overlay,
     draw_rest,
@@ -33,6 +34,7 @@ from formcoach.feedback.overlay import (
 from formcoach.landmarks import NUM_LANDMARKS, Landmark
 from formcoach.measurements import measure
 from formcoach.types import CheckerUpdate, ImageArray, Metrics, Pose
+from formcoach.view import CameraView, Posture
 
 SIZES = [(768, 432), (1280, 720), (1920, 1080)]
 LONG_CUE = "Go lower, until your front knee is at 90 degrees. Keep your torso upright as you push back up."
@@ -241,3 +243,20 @@ def test_rest_screen_dims_the_picture_and_writes_the_countdown_at_screen_size() 
     assert (corner == 100).all()  # dimmed by half where nothing is written
     centre = rest[260:460, 320:960]
     assert (centre == WHITE[0]).sum() > 2000  # white text: "Rest  8 s" and "Next: Couch stretch"
+
+
+@pytest.mark.parametrize(("azimuth", "inside"), [(80.0, True), (-100.0, True), (10.0, False)])
+def test_view_compass_puts_the_camera_where_it_stands(azimuth: float, inside: bool) -> None:
+    # The couch stretch wants a side view (±45°): the camera dot sits on the circle at its
+    # azimuth (front up, the body's right to the right), green inside the range, amber outside.
+    image = np.full((720, 1280, 3), 90, dtype=np.uint8)
+    out = annotate_view(image, CameraView(Posture.UPRIGHT, azimuth, 5.0), find_exercise("couch_stretch"))
+    colour = GREEN if inside else AMBER
+    cx, cy, radius = 1280 - 40 - 60, 720 - 150 - 60, 60  # the compass at 720p
+    dot_x = cx + radius * math.sin(math.radians(azimuth))
+    dot_y = cy - radius * math.cos(math.radians(azimuth))
+    ys, xs = np.nonzero(np.all(out == np.array(colour, dtype=np.uint8), axis=-1))
+    on_dot = np.hypot(xs - dot_x, ys - dot_y) <= 8
+    assert on_dot.sum() > 180  # a filled disc there (the range's arc alone covers ~100 px of it)
+    unchanged = annotate_view(image, CameraView(Posture.UPRIGHT, azimuth, 5.0), find_exercise("lunge"))
+    assert np.array_equal(unchanged, image)  # the lunge takes any view: nothing to show

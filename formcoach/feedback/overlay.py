@@ -14,10 +14,12 @@ from enum import StrEnum
 import cv2
 import numpy as np
 
-from formcoach.exercises.schema import OTHER_SIDE, ExerciseDef, Kind, Phase, Rule
+from formcoach.checkers.setup import ESTIMATE_MARGIN_DEG, view_offset, view_problem
+from formcoach.exercises.schema import OTHER_SIDE, ExerciseDef, Kind, Phase, Rule, View
 from formcoach.landmarks import SIDES, SKELETON_EDGES, Landmark, sided
 from formcoach.measurements import MEASUREMENTS, MIN_VISIBILITY
 from formcoach.types import CheckerUpdate, ImageArray, Metrics, Pose
+from formcoach.view import CameraView
 
 Colour = tuple[int, int, int]
 
@@ -283,6 +285,40 @@ def annotate_cue(image: ImageArray, text: str) -> ImageArray:
     return canvas
 
 
+def annotate_view(image: ImageArray, view: CameraView | None, exercise: ExerciseDef) -> ImageArray:
+    """Bottom right: the body seen from above (front up), where the camera stands on it and
+    the range the exercise asks for, green inside and amber outside, with the offset."""
+    canvas = image.copy()
+    if view is None or exercise.view is View.ANY:
+        return canvas
+    scale = _Scale(canvas)
+    height, width = canvas.shape[:2]
+    radius = scale.px(60)
+    centre = (width - scale.px(40) - radius, height - scale.px(150) - radius)
+    _shade(canvas, centre[0] - radius - scale.px(20), centre[1] - radius - scale.px(20),
+           centre[0] + radius + scale.px(20), centre[1] + radius + scale.px(50))  # fmt: skip
+    offset = view_offset(exercise, view)
+    inside = abs(offset) <= exercise.view_tolerance_deg + ESTIMATE_MARGIN_DEG
+    colour = GREEN if inside else AMBER
+    tolerance = exercise.view_tolerance_deg
+    # OpenCV's angles run clockwise from +x; azimuth 0 (in front) is straight up on screen.
+    for wanted in exercise.view.azimuths:
+        cv2.ellipse(canvas, centre, (radius, radius), 0.0, wanted - tolerance - 90, wanted + tolerance - 90,
+                    GREEN, scale.px(6), cv2.LINE_AA)  # fmt: skip
+    cv2.circle(canvas, centre, radius, GREY, scale.px(1), cv2.LINE_AA)
+    body = scale.px(14)
+    cv2.ellipse(canvas, centre, (body, body // 2), 0.0, 0, 360, WHITE, scale.px(2), cv2.LINE_AA)  # shoulders
+    cv2.line(canvas, centre, (centre[0], centre[1] - 2 * body), WHITE, scale.px(2), cv2.LINE_AA)  # facing
+    angle = math.radians(view.azimuth_deg)
+    camera = (round(centre[0] + radius * math.sin(angle)), round(centre[1] - radius * math.cos(angle)))
+    cv2.circle(canvas, camera, scale.px(9), colour, -1, cv2.LINE_AA)
+    label = f"camera {offset:+.0f} deg"  # the Hershey font has no degree sign
+    font, thickness = scale.font(0.6), scale.px(1)
+    w, _ = _text_size(label, font, thickness)
+    _text(canvas, label, (centre[0] - w // 2, centre[1] + radius + scale.px(35)), font, colour, thickness)
+    return canvas
+
+
 def annotate_stats(image: ImageArray, fps: float, latency_ms: float) -> ImageArray:
     """Top right, small: frames per second and the camera-to-screen latency."""
     canvas = image.copy()
@@ -347,6 +383,8 @@ def draw_overlay(
         canvas = annotate_skeleton(canvas, pose)
         canvas = annotate_measurements(canvas, pose, metrics, bound, update.phase)
     canvas = annotate_panel(canvas, update, bound)
+    if update.phase == "setup" or view_problem(bound, metrics.view):
+        canvas = annotate_view(canvas, metrics.view, bound)
     if bound.hold is not None:
         canvas = annotate_hold_ring(canvas, update.hold_s, bound.hold.min_s, update.phase == "position")
     canvas = annotate_stats(canvas, fps, latency_ms)
