@@ -613,10 +613,8 @@ def evaluate(
         by_exercise.add_row(
             name,
             str(agg.clips),
-            f"{agg.exact_rate:.0%}",
-            f"{agg.within_accept_rate:.0%}",
-            f"{agg.off_by_one_rate:.0%}",
-            f"{agg.mean_normalised_error:.2f}",
+            *(_percent(rate) for rate in (agg.exact_rate, agg.within_accept_rate, agg.off_by_one_rate)),
+            "–" if math.isnan(agg.mean_normalised_error) else f"{agg.mean_normalised_error:.2f}",
             "–" if math.isnan(agg.hold_mean_error_s) else f"{agg.hold_mean_error_s:.1f}",
             f"{agg.fault_recall:.0%} of {agg.faults}" if agg.faults else "–",
             f"{agg.false_cues_per_min:.2f}",
@@ -642,6 +640,10 @@ def evaluate(
         )
     if errors:
         raise typer.Exit(1)
+
+
+def _percent(rate: float) -> str:
+    return "–" if math.isnan(rate) else f"{rate:.0%}"  # a group of hold clips counts no reps
 
 
 def _print_eval_figures(scores: list[ClipScore]) -> None:

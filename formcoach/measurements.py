@@ -28,6 +28,9 @@ from formcoach.types import Facing, FloatArray, Metrics, Pose
 from formcoach.view import CameraView, Posture, camera_view, offset_from
 
 MIN_VISIBILITY = 0.5
+# With one leg hidden, the seen leg is the front one if its hip is flexed well past 40°, the
+# back one if well under it (split-stance fronts read 60-110°, backs −30-20°).
+SPLIT_STANCE_HIP_DEG, SPLIT_STANCE_MARGIN_DEG = 40.0, 20.0
 NAN = float("nan")
 
 
@@ -112,9 +115,14 @@ class Body:
     def front_side(self) -> str | None:
         """The leg whose thigh points further forward (None when unknown)."""
         left, right = self.hip_flexion("left"), self.hip_flexion("right")
-        if not np.isfinite(left) or not np.isfinite(right):
-            return None
-        return "left" if left >= right else "right"
+        if np.isfinite(left) and np.isfinite(right):
+            return "left" if left >= right else "right"
+        # One leg hidden (the far knee in a kneeling stretch): the seen leg tells by itself
+        # whether it is the one in front, when its thigh is clearly forward or back.
+        for side, flexion, other in (("left", left, "right"), ("right", right, "left")):
+            if np.isfinite(flexion) and abs(flexion - SPLIT_STANCE_HIP_DEG) > SPLIT_STANCE_MARGIN_DEG:
+                return side if flexion > SPLIT_STANCE_HIP_DEG else other
+        return None
 
     @cached_property
     def back_side(self) -> str | None:

@@ -11,19 +11,24 @@ documented interface that other tools read (see README, "Summary format"):
      "cycles": [{"side", "direction", "t"}],
      "holds": [{"side", "start_s", "end_s"}],
      "cues": [{"t", "rule", "text", "side"}],
-     "setup_hints": [{"t", "text"}]}
+     "setup_hints": [{"t", "text"}],
+     "camera": {"azimuth_deg", "elevation_deg", "offset_deg"} | null}
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from formcoach.exercises.schema import ExerciseDef
 from formcoach.pipeline import Step
 from formcoach.types import Event, EventKind
+from formcoach.view import offset_from, wrap_deg
 
 SUMMARY_FORMAT = "formcoach-summary"
 SUMMARY_VERSION = 1
@@ -38,6 +43,7 @@ class SessionLog:
     first_t: float | None = None
     last_t: float = 0.0
     last_hold_s: dict[str, float] = field(default_factory=dict)
+    views: list[tuple[float, float]] = field(default_factory=list)  # (azimuth, elevation) per frame
     stage = "summary"
 
     def __call__(self, step: Step) -> None:
@@ -47,9 +53,28 @@ class SessionLog:
         self.last_t = update.t
         self.events.extend(update.events)
         self.last_hold_s[update.side] = update.hold_s
+        view = step.metrics.view
+        if view is not None:
+            self.views.append((view.azimuth_deg, view.elevation_deg))
 
     def summary(self) -> dict[str, Any]:
-        return build_summary(self.exercise, self.events, self.last_hold_s, self.first_t or 0.0, self.last_t)
+        summary = build_summary(self.exercise, self.events, self.last_hold_s, self.first_t or 0.0, self.last_t)
+        summary["camera"] = camera_summary(self.exercise, self.views)
+        return summary
+
+
+def camera_summary(exercise: ExerciseDef, views: list[tuple[float, float]]) -> dict[str, float] | None:
+    """Where the camera stood over the session (medians; the azimuth's around its circular
+    mean, so a camera at ±180° is not averaged to 0): null when it was never judged."""
+    if not views:
+        return None
+    azimuths = np.radians([a for a, _ in views])
+    mean = math.atan2(float(np.mean(np.sin(azimuths))), float(np.mean(np.cos(azimuths))))
+    azimuth = wrap_deg(math.degrees(mean) + float(np.median([wrap_deg(math.degrees(a - mean)) for a in azimuths])))
+    camera = {"azimuth_deg": round(azimuth, 1), "elevation_deg": round(float(np.median([e for _, e in views])), 1)}
+    if exercise.view.azimuths:
+        camera["offset_deg"] = round(offset_from(azimuth, exercise.view.azimuths), 1)
+    return camera
 
 
 def build_summary(
