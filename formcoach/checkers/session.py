@@ -11,6 +11,7 @@ order with a spoken switch between them.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,10 +59,13 @@ _UNITS = (
 LOST_AFTER_S = 1.0  # a pose or part gone this long sends the user back to setup
 ENCOURAGE_EVERY = 3  # reps between words of encouragement
 BASELINE_S = 1.0  # relative rules measure the user's own value over this long first
-# Time at a rep's end position counts as "held" only while the measurement is this steady:
-# the ends of the rise and the lowering pass through the end band without holding it.
-STEADY_RATE = {"deg": 20.0}  # per second; other units: 0.2 of the unit per second
-DEFAULT_STEADY_RATE = 0.2
+# Time at a rep's end position counts as "held" only while the measurement has stayed this
+# steady over a short window: the ends of the rise and the lowering pass through the end band
+# (and turn there, still for a frame) without holding it. Bridge renders: top holds read
+# 2.35 s a rep for 2.0 s of plateau with a frame-to-frame rate, 1.9–2.1 s with the window.
+STEADY_RATE = {"deg": 10.0}  # per second; other units: 0.1 of the unit per second
+DEFAULT_STEADY_RATE = 0.1
+STEADY_WINDOW_S = 0.3
 
 
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
@@ -120,7 +124,7 @@ class SideChecker:
         self._peak_metrics: Metrics | None = None
         self._end_position_s = 0.0
         self._last_rep_t: float | None = None
-        self._last_rep_value = math.nan
+        self._recent: deque[tuple[float, float]] = deque()  # the rep measurement over STEADY_WINDOW_S
         unit = MEASUREMENTS[exercise.reps.metric].unit if exercise.reps else "deg"
         self._steady_rate = STEADY_RATE.get(unit, DEFAULT_STEADY_RATE)
         self._active_since: float | None = None
@@ -272,12 +276,14 @@ class SideChecker:
                 )
             )
         value = metrics.get(spec.metric)
-        was_at_end, last_t, last_value = self.reps.at_end, self._last_rep_t, self._last_rep_value
+        was_at_end, last_t = self.reps.at_end, self._last_rep_t
         excursion = self.reps.update(metrics.t, value)
-        self._last_rep_t, self._last_rep_value = metrics.t, value
+        self._last_rep_t = metrics.t
+        self._recent.append((metrics.t, value))
+        while len(self._recent) > 2 and self._recent[1][0] <= metrics.t - STEADY_WINDOW_S:
+            self._recent.popleft()
         if was_at_end and self.reps.at_end and last_t is not None and metrics.t > last_t:
-            steady = abs(value - last_value) / (metrics.t - last_t) <= self._steady_rate
-            if steady and self._end_form_ok(metrics):
+            if self._steady() and self._end_form_ok(metrics):
                 # Time held still, in good form, at the end position (the top of a bridge):
                 # what a rep exercise "holds".
                 self._end_position_s += metrics.t - last_t
@@ -323,6 +329,15 @@ class SideChecker:
                 )
             )
 
+    def _steady(self) -> bool:
+        """Whether the rep measurement has moved less than the steady rate over the last
+        ``STEADY_WINDOW_S`` (a turning point is still for a frame, not for a window)."""
+        (t0, first), (t1, last) = self._recent[0], self._recent[-1]
+        if t1 - t0 < STEADY_WINDOW_S - 1e-6:
+            return False
+        values = [v for _, v in self._recent]
+        return max(values) - min(values) <= self._steady_rate * (t1 - t0)
+
     def _encourage(self, t: float, events: list[Event]) -> None:
         """Every few good reps, the exercise's next word of encouragement (lowest priority:
         never said over a count or a correction)."""
@@ -337,7 +352,8 @@ class SideChecker:
             return ""
         legs = self.exercise.reps.leg_metrics() if self.exercise.reps else None
         if legs is None:
-            return peak.front_side
+            # Both legs work alike in a bilateral move: no leg did the rep.
+            return "" if self.side == BOTH else peak.front_side
         left, right = peak.get(legs[0]), peak.get(legs[1])
         if not (math.isfinite(left) and math.isfinite(right)):
             return ""
