@@ -282,11 +282,11 @@ class SideChecker:
         self._recent.append((metrics.t, value))
         while len(self._recent) > 2 and self._recent[1][0] <= metrics.t - STEADY_WINDOW_S:
             self._recent.popleft()
-        if was_at_end and self.reps.at_end and last_t is not None and metrics.t > last_t:
-            if self._steady() and self._end_form_ok(metrics):
-                # Time held still, in good form, at the end position (the top of a bridge):
-                # what a rep exercise "holds".
-                self._end_position_s += metrics.t - last_t
+        held = was_at_end and self.reps.at_end and last_t is not None and metrics.t > last_t
+        if held and last_t is not None and self._steady() and self._end_form_ok(metrics):
+            # Time held still, in good form, at the end position (the top of a bridge): what
+            # a rep exercise "holds".
+            self._end_position_s += metrics.t - last_t
         if self.reps.moving and self.reps.peak_t == metrics.t:
             self._peak_metrics = metrics
         if excursion is None:
@@ -332,7 +332,7 @@ class SideChecker:
     def _steady(self) -> bool:
         """Whether the rep measurement has moved less than the steady rate over the last
         ``STEADY_WINDOW_S`` (a turning point is still for a frame, not for a window)."""
-        (t0, first), (t1, last) = self._recent[0], self._recent[-1]
+        t0, t1 = self._recent[0][0], self._recent[-1][0]
         if t1 - t0 < STEADY_WINDOW_S - 1e-6:
             return False
         values = [v for _, v in self._recent]
