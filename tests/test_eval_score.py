@@ -125,3 +125,25 @@ def test_labels_missing_required_field_names_the_clip(tmp_path: Path) -> None:
     path.write_text('[[clip]]\nfile = "c.mp4"\ncoach_as = "squat"\nworking_side = "both"\nreps = 2\n')
     with pytest.raises(FormcoachError, match=r"clip c\.mp4: missing required field 'reps_accept'"):
         load_labels(path)
+
+
+def test_rep_clips_and_hold_clips_are_scored_apart_and_by_camera_offset() -> None:
+    # A hold clip counting its 0 reps is no counting success; a hold within 1 s is.
+    reps_ok = score_clip(label(camera_offset_deg=10.0), outcome(reps=8), hold_exercise=False)
+    reps_off = score_clip(label(camera_offset_deg=-38.0), outcome(reps=3), hold_exercise=False)
+    held = score_clip(
+        label(reps=0, reps_accept=(0, 0), target_holds=((0.0, 20.0),), camera_offset_deg=-38.0),
+        outcome(reps=0, hold_s=20.8),
+        hold_exercise=True,
+    )
+    short = score_clip(
+        label(reps=0, reps_accept=(0, 0), target_holds=((0.0, 20.0),), camera_offset_deg=44.0),
+        outcome(reps=0, hold_s=18.5),
+        hold_exercise=True,
+    )
+    agg = aggregate([reps_ok, reps_off, held, short])
+    assert (agg.rep_clips, agg.rep_clips_within_accept) == (2, 1)
+    assert (agg.hold_clips, agg.holds_within_tolerance) == (2, 1)
+    assert agg.within_accept_rate == pytest.approx(0.5)  # over the rep clips only
+    assert [s.bucket for s in (reps_ok, reps_off, held, short)] == ["0–15°", "30–45°", "30–45°", "30–45°"]
+    assert score_clip(label(), outcome(), hold_exercise=False).bucket == ""  # no camera in the label

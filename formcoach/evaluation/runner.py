@@ -52,15 +52,16 @@ ROLE_MEASUREMENTS = ("knee_flexion", "hip_flexion")
 BILATERAL_MEASUREMENTS = ("knee_flexion", "hip_flexion", "knee_hip_shoulder")
 
 
-def _with_roles(values: dict[str, float], front_leg: str) -> dict[str, float]:
+def with_roles(values: dict[str, float], front_leg: str) -> dict[str, float]:
     """Add the truth of role measurements: front/back legs where the label names the front
-    leg, and the mean of both legs for the bilateral ones (both legs move alike)."""
+    leg, else the mean of both legs for the bilateral ones (both legs move alike)."""
     if front_leg in ("left", "right"):
         back_leg = "right" if front_leg == "left" else "left"
         for name in ROLE_MEASUREMENTS:
             for role, leg in (("front", front_leg), ("back", back_leg)):
                 if f"{leg}_{name}" in values:
                     values[f"{role}_{name}"] = values[f"{leg}_{name}"]
+        return values  # a split stance: the legs differ, no bilateral truth
     for name in BILATERAL_MEASUREMENTS:
         if f"left_{name}" in values and f"right_{name}" in values:
             values[name] = (values[f"left_{name}"] + values[f"right_{name}"]) / 2
@@ -78,7 +79,7 @@ def read_ground_truth(path: Path, front_leg: str = "") -> dict[int, dict[str, fl
                 raw = row.get(column)
                 if raw not in (None, ""):
                     values[name] = convert(float(raw))
-            truth[int(row["frame"])] = _with_roles(values, front_leg)
+            truth[int(row["frame"])] = with_roles(values, front_leg)
     return truth
 
 
