@@ -6,10 +6,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from synthetic import Angles, angles, concat, repeat, sequence
 
-from formcoach.checkers.counters import FAULT_EDGE_S, CycleCounter, HoldTimer, RepCounter
+from formcoach.checkers.counters import FAULT_EDGE_S, CycleCounter, HoldTimer, RelativeSignal, RepCounter
 from formcoach.checkers.rules import RuleTracker
 from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.loader import find_exercise as find_library_exercise
@@ -677,3 +678,29 @@ def test_session_counts_reps_from_metrics():
     assert any(e.kind is EventKind.POSE_LOST for u in lost for e in u.events)
     assert lost[-1].phase == "setup"
     assert lost[-1].rep_count == 3
+
+
+# -- RelativeSignal ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("offset", "amplitude"), [(-1.5, 0.1), (0.0, 0.25), (2.0, 0.8)])
+def test_relative_signal_counts_small_swings_whatever_their_level_and_size(offset: float, amplitude: float) -> None:
+    # Hip shifting seen from cameras that put the knees' height difference at different levels
+    # and scales: a swing to either side every 1.1 s (one shift: a side and back, 2.2 s).
+    spec = RepSpec(metric="knee_height_diff", increasing=True, start=0.3, end=0.7, target=99, relative=True,
+                   min_spread=0.05, min_rep_s=0.5)  # fmt: skip
+    signal, counter = RelativeSignal(spec.window_s, spec.min_spread), RepCounter(spec)
+    reps = 0
+    for i in range(int(26.4 * 30)):
+        t = i / 30
+        value = offset + amplitude * math.sin(2 * math.pi * t / 2.2)
+        excursion = counter.update(t, signal.update(t, value))
+        reps += excursion is not None and counter.counts(excursion)
+    assert reps in (21, 22, 23)  # 24 swings in 26.4 s, less the first half window
+
+
+def test_relative_signal_stays_quiet_on_noise_below_the_smallest_swing() -> None:
+    signal = RelativeSignal(4.0, min_spread=0.05)
+    rng = np.random.default_rng(1)
+    values = [signal.update(i / 30, 0.3 + 0.005 * rng.standard_normal()) for i in range(300)]
+    assert max(v for v in values if math.isfinite(v)) < 0.7

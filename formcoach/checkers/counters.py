@@ -124,7 +124,9 @@ class RepCounter:
     measurement (NaN) are bridged; a long gap abandons the excursion.
     """
 
-    def __init__(self, spec: RepSpec, max_gap_s: float = 0.5) -> None:
+    max_gap_s = 0.5  # a longer gap in the measurement abandons the excursion
+
+    def __init__(self, spec: RepSpec, max_gap_s: float = max_gap_s) -> None:
         self.spec = spec
         self.max_gap_s = max_gap_s
         self._excursion_start: float | None = None
@@ -270,3 +272,45 @@ class CycleCounter:
         self._turned = self._low = self._high = 0.0
         self.counts[direction] += 1
         return direction
+
+
+class RelativeSignal:
+    """A small to-and-fro movement as a fraction of the person's own range.
+
+    For movements of a few centimetres whose level depends on the body and the camera (the
+    knees' height difference in supine hip shifting reads −1.6…+2.0 hip widths at rest from
+    cameras 25–45° off, swinging only ±0.1–0.8): the value is smoothed (``smoothing_s``), its
+    running median over ``window_s`` taken as the centre, and its distance from the centre
+    divided by the running spread (the 90th percentile of those distances, at least
+    ``min_spread``). Each swing to either side and back then rises to ~1 and falls to ~0,
+    whatever the offset or the scale. NaN until half a window has been seen.
+    """
+
+    def __init__(self, window_s: float, min_spread: float, smoothing_s: float = 0.15) -> None:
+        self.window_s = window_s
+        self.min_spread = min_spread
+        self.smoothing_s = smoothing_s
+        self._smoothed: float | None = None
+        self._last_t = 0.0
+        self._history: deque[tuple[float, float]] = deque()
+
+    def update(self, t: float, value: float) -> float:
+        if not math.isfinite(value):
+            return math.nan
+        if self._smoothed is None:
+            self._smoothed = value
+            self._history.append((t, value))
+        else:
+            alpha = 1.0 - math.exp(-max(0.0, t - self._last_t) / self.smoothing_s)
+            self._smoothed += (value - self._smoothed) * alpha
+        self._last_t = t
+        self._history.append((t, self._smoothed))
+        while self._history[0][0] < t - self.window_s:
+            self._history.popleft()
+        if t - self._history[0][0] < self.window_s / 2:
+            return math.nan
+        values = sorted(v for _, v in self._history)
+        centre = values[len(values) // 2]
+        distances = sorted(abs(v - centre) for v in values)
+        spread = max(distances[int(0.9 * (len(distances) - 1))], self.min_spread)
+        return abs(self._smoothed - centre) / spread

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcoach.checkers.counters import CycleCounter, HoldTimer, RepCounter
+from formcoach.checkers.counters import CycleCounter, HoldTimer, RelativeSignal, RepCounter
 from formcoach.checkers.rules import RuleTracker
 from formcoach.checkers.setup import SetupGuide
 from formcoach.exercises.schema import BOTH, ExerciseDef, Kind, Phase, Rule
@@ -66,6 +66,7 @@ BASELINE_S = 1.0  # relative rules measure the user's own value over this long f
 STEADY_RATE = {"deg": 10.0}  # per second; other units: 0.1 of the unit per second
 DEFAULT_STEADY_RATE = 0.1
 STEADY_WINDOW_S = 0.3
+RELATIVE_MAX_GAP_S = 1.2  # supine hip shifting from the wall: the knees drop out for 0.5-1 s
 
 
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
@@ -111,7 +112,14 @@ class SideChecker:
         self.side = side
         self.trackers = [RuleTracker(rule, exercise.cues.cooldown_s, side) for rule in exercise.rules]
         self.hold = HoldTimer(exercise.hold) if exercise.hold else None
-        self.reps = RepCounter(exercise.reps) if exercise.reps else None
+        # A small movement seen from a hard angle flickers in and out of view: bridge a second.
+        gap_s = RELATIVE_MAX_GAP_S if exercise.reps and exercise.reps.relative else RepCounter.max_gap_s
+        self.reps = RepCounter(exercise.reps, gap_s) if exercise.reps else None
+        self._relative = (
+            RelativeSignal(exercise.reps.window_s, exercise.reps.min_spread)
+            if exercise.reps and exercise.reps.relative
+            else None
+        )
         self.cycles = CycleCounter(exercise.cycles) if exercise.cycles else None
         self.state = _Progress()
         self.finished = False
@@ -275,7 +283,7 @@ class SideChecker:
                     self.side,
                 )
             )
-        value = metrics.get(spec.metric)
+        value = self._rep_value(metrics)
         was_at_end, last_t = self.reps.at_end, self._last_rep_t
         excursion = self.reps.update(metrics.t, value)
         self._last_rep_t = metrics.t
@@ -328,6 +336,13 @@ class SideChecker:
                     {"peak": excursion.peak_value},
                 )
             )
+
+    def _rep_value(self, metrics: Metrics) -> float:
+        """What the rep counter follows: the measurement, or its swing relative to the
+        person's own range."""
+        assert self.exercise.reps is not None
+        value = metrics.get(self.exercise.reps.metric)
+        return self._relative.update(metrics.t, value) if self._relative is not None else value
 
     def _steady(self) -> bool:
         """Whether the rep measurement has moved less than the steady rate over the last
@@ -467,7 +482,7 @@ class SideChecker:
         if self.state.phase == "setup":
             if self.reps and self.exercise.reps:
                 # Keep the counter primed through setup; nothing it closes now is counted.
-                self.reps.update(metrics.t, metrics.get(self.exercise.reps.metric))
+                self.reps.update(metrics.t, self._rep_value(metrics))
             self._update_setup(metrics, events)
             return self.state.phase, results, events
         if not self._check_still_in_view(metrics, events):

@@ -202,8 +202,14 @@ def _reps(table: TomlTable, sides: tuple[str, ...]) -> RepSpec:
             "end",
             f"the end threshold {end:g} must lie beyond start {start:g} in the direction of the movement ({direction})",
         )
+    relative = table.get("relative", bool, False)
     unit = MEASUREMENTS[bind_side(metric, sides[0])].unit
-    min_gap = 5.0 if unit == "deg" else 0.05
+    min_gap = 0.2 if relative else 5.0 if unit == "deg" else 0.05
+    if relative and not (increasing and start > 0 and end <= 3):
+        raise table.error(
+            "relative",
+            'relative start and end are fractions of your own range: direction "increase", 0 < start < end ≤ 3',
+        )
     if abs(end - start) < min_gap:
         raise table.error(
             "end",
@@ -220,7 +226,12 @@ def _reps(table: TomlTable, sides: tuple[str, ...]) -> RepSpec:
         min_rep_s=table.non_negative("min_rep_s", 0.6),
         hold_end_s=table.non_negative("hold_end_s", 0.0),
         leg_by=table.get("leg_by", str, None),
+        relative=relative,
+        window_s=table.number("window_s", 4.0, positive=True),
+        min_spread=table.non_negative("min_spread", 0.0),
     )
+    if spec.window_s > 60:
+        raise table.error("window_s", f"must be at most 60 s, got {spec.window_s:g}")
     for leg_metric in spec.leg_metrics() or ():
         if "{leg}" not in (spec.leg_by or "") or leg_metric not in MEASUREMENTS:
             raise table.error(

@@ -139,6 +139,12 @@ class RepSpec:
     # Which leg a rep belongs to: the leg whose "{leg}_…" measurement is larger at the rep's
     # extreme (e.g. "{leg}_hip_abduction" for side leg raises). None: the front leg.
     leg_by: str | None = None
+    # start/end as fractions of the person's own range (see checkers.counters.RelativeSignal):
+    # for small movements whose level varies with body and camera. ``window_s`` is the running
+    # window; ``min_spread`` (the measurement's unit) the smallest swing that counts as one.
+    relative: bool = False
+    window_s: float = 4.0
+    min_spread: float = 0.0
 
     def leg_metrics(self) -> tuple[str, str] | None:
         return (
