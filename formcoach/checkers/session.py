@@ -66,7 +66,7 @@ BASELINE_S = 1.0  # relative rules measure the user's own value over this long f
 STEADY_RATE = {"deg": 10.0}  # per second; other units: 0.1 of the unit per second
 DEFAULT_STEADY_RATE = 0.1
 STEADY_WINDOW_S = 0.3
-RELATIVE_MAX_GAP_S = 1.2  # supine hip shifting from the wall: the knees drop out for 0.5-1 s
+RELATIVE_MAX_GAP_S = 1.8  # supine hip shifting from the wall: the knees drop out for up to 1.6 s
 
 
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
