@@ -113,3 +113,10 @@ def test_the_couch_stretch_coaches_43_degrees_off_the_side_and_hints_beyond() ->
     assert not started
     assert hints[0] == 0.0
     assert len(hints) >= 3 and all(b - a == pytest.approx(REPEAT_S, abs=0.11) for a, b in itertools.pairwise(hints))
+
+
+def test_a_side_lying_body_gets_no_placement_from_an_untrusted_azimuth() -> None:
+    # Side-lying renders read 30–75° off the true camera, so no turn or move is asked for.
+    clamshell = find_exercise("clamshell")
+    assert view_problem(clamshell, CameraView(Posture.ON_SIDE, 80.0, 0.0)) == ""
+    assert view_problem(clamshell, CameraView(Posture.UPRIGHT, 0.0, 0.0)).startswith("Lie down")

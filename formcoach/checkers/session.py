@@ -61,12 +61,11 @@ ENCOURAGE_EVERY = 3  # reps between words of encouragement
 BASELINE_S = 1.0  # relative rules measure the user's own value over this long first
 # Time at a rep's end position counts as "held" only while the measurement has stayed this
 # steady over a short window: the ends of the rise and the lowering pass through the end band
-# (and turn there, still for a frame) without holding it. Bridge renders: top holds read
-# 2.35 s a rep for 2.0 s of plateau with a frame-to-frame rate, 1.9–2.1 s with the window.
+# (and turn there, still for a frame) without holding it. Bridge renders (5 bodies, 4 good
+# reps of a 2 s top hold = 8 s): 9.1–10.0 s with a frame-to-frame rate, 8.2–8.7 s with the window.
 STEADY_RATE = {"deg": 10.0}  # per second; other units: 0.1 of the unit per second
 DEFAULT_STEADY_RATE = 0.1
 STEADY_WINDOW_S = 0.3
-RELATIVE_MAX_GAP_S = 1.8  # supine hip shifting from the wall: the knees drop out for up to 1.6 s
 
 
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
@@ -112,9 +111,7 @@ class SideChecker:
         self.side = side
         self.trackers = [RuleTracker(rule, exercise.cues.cooldown_s, side) for rule in exercise.rules]
         self.hold = HoldTimer(exercise.hold) if exercise.hold else None
-        # A small movement seen from a hard angle flickers in and out of view: bridge a second.
-        gap_s = RELATIVE_MAX_GAP_S if exercise.reps and exercise.reps.relative else RepCounter.max_gap_s
-        self.reps = RepCounter(exercise.reps, gap_s) if exercise.reps else None
+        self.reps = RepCounter(exercise.reps) if exercise.reps else None
         self._relative = (
             RelativeSignal(exercise.reps.window_s, exercise.reps.min_spread)
             if exercise.reps and exercise.reps.relative

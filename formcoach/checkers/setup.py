@@ -10,7 +10,7 @@ every ``REPEAT_S`` until it is fixed. A session is never silent while it waits.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from formcoach.exercises.schema import ExerciseDef, Posture, View
 from formcoach.measurements import MEASUREMENTS, Plane
@@ -19,8 +19,8 @@ from formcoach.view import CameraView, offset_from
 from formcoach.view import Posture as BodyPosture
 
 REPEAT_S = 10.0  # an unresolved setup problem is said again this often
-# The view estimate's own error (within ~12° on rendered bodies): a camera this much past the
-# tolerance by the estimate may still be inside it, so it gets the benefit of the doubt.
+# The view estimate's own error (median 6.7° on upright rendered bodies, 2.8° lying on the
+# back): a camera this much past the tolerance by the estimate may still be inside it.
 ESTIMATE_MARGIN_DEG = 10.0
 SUSPENDED_AFTER_S = 1.0  # a rule unjudgeable from this view this long is reported (once)
 
@@ -88,7 +88,7 @@ def view_problem(exercise: ExerciseDef, view: CameraView | None) -> str:
     if exercise.posture is Posture.UPRIGHT and lying:
         return GET_UP
     offset = view_offset(exercise, view)
-    if abs(offset) <= exercise.view_tolerance_deg + ESTIMATE_MARGIN_DEG:
+    if not view.azimuth_known or abs(offset) <= exercise.view_tolerance_deg + ESTIMATE_MARGIN_DEG:
         return ""
     return placement_hint(view, exercise.view, offset)
 
@@ -106,8 +106,8 @@ class SetupGuide:
     side: str
     _said: str = ""
     _said_t: float = -math.inf
-    _unjudged_since: dict[str, float] | None = None
-    _reported: frozenset[str] = frozenset()
+    _unjudged_since: dict[str, float] = field(default_factory=dict)  # rule id → since when
+    _reported: set[str] = field(default_factory=set)  # rules already said to be unjudgeable
 
     def problem(self, metrics: Metrics) -> str:
         """What keeps the session from starting ('' when ready)."""
@@ -143,8 +143,7 @@ class SetupGuide:
         """Placement advice while coaching: the camera drifting out of the view's range, and
         (once per rule) a rule its measurement cannot be judged for from this view."""
         events = self.say(view_problem(self.exercise, metrics.view), metrics.t, COUNT)
-        since = self._unjudged_since if self._unjudged_since is not None else {}
-        self._unjudged_since = since
+        since = self._unjudged_since
         for rule_id, metric in metric_of_rule.items():
             if metric not in metrics.suspended or rule_id in self._reported:
                 since.pop(rule_id, None)
@@ -152,7 +151,7 @@ class SetupGuide:
             started = since.setdefault(rule_id, metrics.t)
             plane = _plane_of(metric)
             if metrics.t - started >= SUSPENDED_AFTER_S and plane is not None:
-                self._reported |= {rule_id}
+                self._reported.add(rule_id)
                 what = rule_id.replace("_", " ")
                 text = f"From here I can't check {what}. {PLANE_FIXES[plane]}"
                 events.append(Event(metrics.t, EventKind.SETUP_HINT, f"unseen_{rule_id}", text, COUNT, self.side))

@@ -289,7 +289,7 @@ def annotate_view(image: ImageArray, view: CameraView | None, exercise: Exercise
     """Bottom right: the body seen from above (front up), where the camera stands on it and
     the range the exercise asks for, green inside and amber outside, with the offset."""
     canvas = image.copy()
-    if view is None or exercise.view is View.ANY:
+    if view is None or not view.azimuth_known or exercise.view is View.ANY:
         return canvas
     scale = _Scale(canvas)
     height, width = canvas.shape[:2]
