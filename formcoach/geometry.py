@@ -15,6 +15,19 @@ def _norm(v: FloatArray) -> float:
     return float(np.sqrt(np.dot(v, v)))
 
 
+def norm(v: FloatArray) -> float:
+    """Length of a vector (NaN if any component is)."""
+    return _norm(v)
+
+
+def cross(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Cross product of two 3-vectors (numpy's general ``cross`` costs ~30× more per call,
+    and this runs several times a frame)."""
+    a0, a1, a2 = float(a[0]), float(a[1]), float(a[2])
+    b0, b1, b2 = float(b[0]), float(b[1]), float(b[2])
+    return np.array([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0])
+
+
 def angle_between(u: FloatArray, v: FloatArray) -> float:
     """Unsigned angle between two vectors, 0..180; NaN if either is zero or NaN."""
     nu, nv = _norm(u), _norm(v)

@@ -51,6 +51,7 @@ class Body:
         self.dims = points.shape[1]
         self.view = view
         self.world = world  # the same pose's world landmarks, for an image body
+        self._knee_facing: dict[str, float] = {}
 
     def shank(self, side: str) -> FloatArray:
         return self.s(side, "ankle") - self.s(side, "knee")
@@ -58,15 +59,18 @@ class Body:
     def plane_facing(self, a: FloatArray, b: FloatArray) -> float:
         """How squarely the plane of two world vectors faces the camera: 1 face-on, 0
         edge-on; NaN when they are nearly parallel (a straight joint has no plane)."""
-        normal = np.cross(a, b)
-        n = float(np.linalg.norm(normal))
-        scale = float(np.linalg.norm(a) * np.linalg.norm(b))
+        normal = g.cross(a, b)
+        n = g.norm(normal)
+        scale = g.norm(a) * g.norm(b)
         if not (scale > 0 and n > 0.2 * scale):  # under ~12° the plane is noise
             return NAN
         return abs(float(normal[2])) / n
 
     def knee_facing(self, side: str) -> float:
-        return self.plane_facing(self.thigh(side), self.shank(side))
+        # Asked for by the near leg and by several knee measurements in one frame.
+        if side not in self._knee_facing:
+            self._knee_facing[side] = self.plane_facing(self.thigh(side), self.shank(side))
+        return self._knee_facing[side]
 
     def p(self, landmark: Landmark) -> FloatArray:
         point: FloatArray = self.points[landmark]

@@ -26,6 +26,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from formcoach import geometry as g
 from formcoach.landmarks import Landmark
 from formcoach.types import FloatArray
 
@@ -64,7 +65,7 @@ class CameraView:
 
 
 def _unit(v: FloatArray) -> FloatArray | None:
-    n = float(np.linalg.norm(v))
+    n = g.norm(v)
     return v / n if n > 1e-9 and math.isfinite(n) else None
 
 
@@ -85,7 +86,7 @@ def body_axes(world: FloatArray) -> BodyAxes | None:
     right = _unit(across - head * float(np.dot(across, head)))
     if right is None:
         return None
-    front = np.cross(head, right)
+    front = g.cross(head, right)
     nose = world[lm.NOSE] - mid_shoulder
     if float(np.dot(nose, front)) < 0:  # the landmarker swapped left and right
         front, right = -front, -right
