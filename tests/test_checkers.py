@@ -414,11 +414,11 @@ def test_hold_timer_frame_by_frame():
         ((4.5, False, True), ("pause", 1.5, False)),
         ((5.0, False, True), (None, 1.5, False)),
         ((5.5, True, True), (None, 1.5, False)),  # back in form: settling, not yet credited
-        ((6.0, True, True), ("start", 1.5, True)),
-        ((6.5, True, False), ("pause", 1.5, False)),  # pose lost: stops at once
-        ((7.0, True, False), (None, 1.5, False)),
-        ((7.5, True, True), ("start", 1.5, True)),  # after a lost pose no settling is needed
-        ((8.0, True, True), (None, 2.0, True)),
+        ((6.0, True, True), ("start", 2.0, True)),  # settled: the settling half second counts
+        ((6.5, True, False), ("pause", 2.0, False)),  # pose lost: stops at once
+        ((7.0, True, False), (None, 2.0, False)),
+        ((7.5, True, True), ("start", 2.0, True)),  # after a lost pose no settling is needed
+        ((8.0, True, True), (None, 2.5, True)),
     ]
     for (t, in_form, visible), (change, held, running) in script:
         assert timer.update(t, in_form, visible) == change, t

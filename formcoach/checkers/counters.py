@@ -21,7 +21,8 @@ class HoldTimer:
 
     Time in a form break shorter than the grace period still counts (a wobble is not a
     failure); once a break outlasts grace, the time since it began (and ``FAULT_EDGE_S``
-    before) is taken back and the clock stops until form has returned for ``FAULT_EDGE_S``.
+    before) is taken back and the clock stops until form has returned for ``FAULT_EDGE_S``;
+    that settling time then counts, since it was held in form.
     Losing the pose stops the clock at once.
     """
 
@@ -73,6 +74,7 @@ class HoldTimer:
                 self._settling_since = t if self._settling_since is None else self._settling_since
                 if t - self._settling_since < self.edge_s:
                     return None
+                self._credit(t, t - self._settling_since)
                 self._after_fault = False
                 self._settling_since = None
                 return self._set_running(True)
