@@ -495,6 +495,42 @@ def test_rep_counter_decreasing_direction():
     assert c.meaningful(closed[1])  # 160 → 130 is half way
 
 
+BRIDGE_LIKE = RepSpec(metric="m", increasing=True, start=152.0, end=162.0, target=10, rest_margin=8.0)
+
+
+def test_rep_counter_moves_the_start_band_in_to_a_low_rest():
+    """A body and camera whose hips-down reads 121: a sagging rep to 150 never leaves the
+    file's 152 band, but leaves the learnt 129 one, and is judged (not counted)."""
+    c = RepCounter(BRIDGE_LIKE)
+    rest = [121.0, 121.5] * 6  # 1.2 s held still
+    feed(c, rest)
+    assert c.start == pytest.approx(129.25)
+    sag = [135.0, 145.0, 150.0, 150.0, 146.0, 141.0]  # up to 150, 9 down from it: closed
+    (ex,) = feed(c, sag, t0=1.2)
+    assert ex.peak_value == 150.0 and not ex.reached_end and not c.counts(ex)
+    assert ex.end_t == pytest.approx(1.7)
+    assert feed(c, [130.0, 135.0], t0=1.8) == []  # still on its way down: no new rep begins
+    full = [121.0, 140.0, 165.0, 178.0, 178.0, 170.0, 160.0, 150.0, 128.0]
+    (ex,) = feed(c, full, t0=2.0)
+    assert c.counts(ex) and ex.peak_value == 178.0
+
+
+def test_rep_counter_start_band_never_moves_out_and_ignores_moving_samples():
+    c = RepCounter(BRIDGE_LIKE)
+    feed(c, [149.0, 150.0] * 6)  # a high rest: 157.5 would be further out than 152
+    assert c.start == 152.0
+    c = RepCounter(BRIDGE_LIKE)
+    feed(c, [100.0 + 5.0 * i for i in range(10)])  # sweeping through the band at 50/s: not resting
+    assert c.start == 152.0
+
+
+def test_rep_counter_counts_a_rep_cut_short_on_its_way_down():
+    c = RepCounter(BRIDGE_LIKE)
+    feed(c, [121.0] * 12)
+    (ex,) = feed(c, [140.0, 165.0, 178.0, 178.0, 170.0, 160.0, 148.0], t0=1.2)  # the clip ends at 148
+    assert c.counts(ex)
+
+
 def test_rep_counter_too_fast_is_not_counted():
     c = RepCounter(UP)
     (ex,) = feed(c, [140, 150, 160, 160, 150, 140], dt=0.1)  # 0.4 s from leaving to return

@@ -236,6 +236,8 @@ MALFORMED = [
         "reps.window_s",
         "at most 60",
     ),
+    ("rest_margin_past_end", REPS, "end = 80\n", "end = 80\nrest_margin = 60\n", "reps.rest_margin", "under"),
+    ("rest_margin_negative", REPS, "end = 80\n", "end = 80\nrest_margin = -5\n", "reps.rest_margin", "> 0"),
     ("unknown_side", HOLD, 'sides = ["left", "right"]', 'sides = ["left", "middle"]', "sides", "unknown side"),
     ("both_not_alone", HOLD, 'sides = ["left", "right"]', 'sides = ["left", "both"]', "sides", "stands alone"),
     ("no_source", REPS, 'source = ["001_test.txt"]', "source = []", "source", "cite"),

@@ -6,6 +6,8 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
+import numpy as np
+
 from formcoach.exercises.schema import CycleSpec, HoldSpec, RepSpec
 
 # A form fault builds up before it crosses a band's edge and settles after it comes back:
@@ -14,6 +16,8 @@ from formcoach.exercises.schema import CycleSpec, HoldSpec, RepSpec
 # once form has held this long (not credited). Measured on renders-wide couch stretches (32 s
 # of good form, two faults): 33.1–33.7 s timed with the edges counted, 31.1–32.0 s without.
 FAULT_EDGE_S = 0.5
+REST_S = 1.0  # the start position's own level is learnt over this long
+REST_RATE = 10.0  # changing slower than this per second: resting
 
 
 class HoldTimer:
@@ -140,6 +144,9 @@ class RepCounter:
         self._reached_end = False
         self._last_seen: float | None = None
         self._primed = False
+        self.start = spec.start  # moved in once the rest level is known (spec.rest_margin)
+        self._rest_samples: list[tuple[float, float]] | None = []  # (seconds, value) held still
+        self._previous: tuple[float, float] | None = None
 
     @property
     def moving(self) -> bool:
@@ -176,12 +183,14 @@ class RepCounter:
             return None
         self._last_seen = t
         if not self._primed:
-            self._primed = spec.past_start(value)
+            self._primed = spec.past_start(value, self.start)
             return None
         if self._excursion_start is None:
-            if spec.past_start(value):
+            self._learn_rest(t, value)
+            if spec.past_start(value, self.start):
                 return None
             self._excursion_start = t
+            self._previous = None  # resting is judged on consecutive samples only
             self._peak, self._peak_t = value, t
         if spec.further(value, self._peak):
             self._peak, self._peak_t = value, t
@@ -192,11 +201,41 @@ class RepCounter:
             self._end_held = max(self._end_held, t - self._end_since)
         else:
             self._end_since = None
-        if not spec.past_start(value):
+        if not self._back(value):
             return None
         excursion = Excursion(self._excursion_start, t, self._peak_t, self._peak, self._reached_end, self._end_held)
         self.reset()
+        # Closed short of the start band: the next rep begins only once it has been reached.
+        self._primed = spec.past_start(value, self.start)
         return excursion
+
+    def _back(self, value: float) -> bool:
+        """Back in the start position: past the start band, or, where that band was moved in
+        to the person's rest, inside the file's band and come down ``rest_margin`` from the peak
+        (a rep cut short on its way down still counts as it would have)."""
+        spec = self.spec
+        if spec.past_start(value, self.start):
+            return True
+        if spec.rest_margin is None or not spec.past_start(value):
+            return False
+        margin = spec.rest_margin if spec.increasing else -spec.rest_margin
+        return spec.further(self._peak, value + margin)
+
+    def _learn_rest(self, t: float, value: float) -> None:
+        """The level held still in the start position, over its first ``REST_S`` (on the
+        way down from a rep the value passes through the band without resting)."""
+        if self.spec.rest_margin is None or self._rest_samples is None:
+            return
+        previous = self._previous
+        self._previous = (t, value)
+        if previous is None or not self.spec.past_start(value) or t <= previous[0]:
+            return
+        if abs(value - previous[1]) / (t - previous[0]) > REST_RATE:
+            return
+        self._rest_samples.append((t - previous[0], value))
+        if sum(dt for dt, _ in self._rest_samples) >= REST_S:
+            self.start = self.spec.start_from_rest(float(np.median([v for _, v in self._rest_samples])))
+            self._rest_samples = None
 
     def counts(self, excursion: Excursion) -> bool:
         return (
@@ -207,8 +246,8 @@ class RepCounter:
 
     def meaningful(self, excursion: Excursion) -> bool:
         """Went at least a third of the way to the end: a real (if partial) attempt."""
-        travel = abs(excursion.peak_value - self.spec.start)
-        return travel >= abs(self.spec.end - self.spec.start) / 3
+        travel = abs(excursion.peak_value - self.start)
+        return travel >= abs(self.spec.end - self.start) / 3
 
 
 class CycleCounter:

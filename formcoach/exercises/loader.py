@@ -229,7 +229,11 @@ def _reps(table: TomlTable, sides: tuple[str, ...]) -> RepSpec:
         relative=relative,
         window_s=table.number("window_s", 4.0, positive=True),
         min_spread=table.non_negative("min_spread", 0.0),
+        rest_margin=table.number("rest_margin", None, positive=True),
     )
+    if spec.rest_margin is not None and spec.rest_margin >= abs(end - start):
+        gap = abs(end - start)
+        raise table.error("rest_margin", f"must be under the start–end gap ({gap:g}), got {spec.rest_margin:g}")
     if spec.window_s > 60:
         raise table.error("window_s", f"must be at most 60 s, got {spec.window_s:g}")
     for leg_metric in spec.leg_metrics() or ():

@@ -145,6 +145,10 @@ class RepSpec:
     relative: bool = False
     window_s: float = 4.0
     min_spread: float = 0.0
+    # Where the start position's own level varies with body and camera (a bridge's hips-down
+    # knee-hip-shoulder reads 120-150°): the start band moves in to this far past the level
+    # held at rest, never further out than ``start``. None: ``start`` as written.
+    rest_margin: float | None = None
 
     def leg_metrics(self) -> tuple[str, str] | None:
         return (
@@ -156,9 +160,18 @@ class RepSpec:
     def past_end(self, value: float) -> bool:
         return value >= self.end if self.increasing else value <= self.end
 
-    def past_start(self, value: float) -> bool:
-        """Back in the start position (or never left it)."""
-        return value <= self.start if self.increasing else value >= self.start
+    def past_start(self, value: float, start: float | None = None) -> bool:
+        """Back in the start position (or never left it); ``start`` overrides the file's."""
+        start = self.start if start is None else start
+        return value <= start if self.increasing else value >= start
+
+    def start_from_rest(self, rest: float) -> float:
+        """The start threshold for a person whose start position reads ``rest``."""
+        if self.rest_margin is None or not math.isfinite(rest):
+            return self.start
+        if self.increasing:
+            return min(self.start, rest + self.rest_margin)
+        return max(self.start, rest - self.rest_margin)
 
     def further(self, a: float, b: float) -> bool:
         """Whether ``a`` is further toward the end position than ``b``."""
