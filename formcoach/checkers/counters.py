@@ -325,7 +325,8 @@ class RelativeSignal:
     running median over ``window_s`` taken as the centre, and its distance from the centre
     divided by the running spread (the 90th percentile of those distances, at least
     ``min_spread``). Each swing to either side and back then rises to ~1 and falls to ~0,
-    whatever the offset or the scale. NaN until half a window has been seen.
+    whatever the offset or the scale. NaN until half a window has been seen; the samples
+    seen until then are judged once, then (``take_warm_up``), for the counter to replay.
     """
 
     def __init__(self, window_s: float, min_spread: float, smoothing_s: float = 0.15) -> None:
@@ -335,6 +336,8 @@ class RelativeSignal:
         self._smoothed: float | None = None
         self._last_t = 0.0
         self._history: deque[tuple[float, float]] = deque()
+        self.ready = False
+        self.warm_up: list[tuple[float, float]] = []
 
     def update(self, t: float, value: float) -> float:
         if not math.isfinite(value):
@@ -355,4 +358,13 @@ class RelativeSignal:
         centre = values[len(values) // 2]
         distances = sorted(abs(v - centre) for v in values)
         spread = max(distances[int(0.9 * (len(distances) - 1))], self.min_spread)
+        if not self.ready:
+            self.ready = True
+            self.warm_up = [(ht, abs(v - centre) / spread) for ht, v in list(self._history)[:-1]]
         return abs(self._smoothed - centre) / spread
+
+    def take_warm_up(self) -> list[tuple[float, float]]:
+        """The samples seen before the centre could be judged, judged now (once): replayed into
+        the counter, a movement begun during the warm-up counts from its start."""
+        samples, self.warm_up = self.warm_up, []
+        return samples

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcoach.checkers.counters import CycleCounter, HoldTimer, RelativeSignal, RepCounter
+from formcoach.checkers.counters import CycleCounter, Excursion, HoldTimer, RelativeSignal, RepCounter
 from formcoach.checkers.rules import RuleTracker
 from formcoach.checkers.setup import SetupGuide
 from formcoach.exercises.schema import BOTH, ExerciseDef, Kind, Phase, Rule
@@ -264,7 +264,6 @@ class SideChecker:
 
     def _update_reps(self, metrics: Metrics, events: list[Event], results: list[RuleResult]) -> None:
         assert self.reps is not None and self.exercise.reps is not None
-        spec = self.exercise.reps
         if metrics.t < self._rest_until:
             self.state.phase = "rest"
             return
@@ -281,6 +280,13 @@ class SideChecker:
                 )
             )
         value = self._rep_value(metrics)
+        if self._relative is not None:
+            # The swing's first samples, judged once its centre is known: a shift begun
+            # during the warm-up counts (the first shift of a session was always lost).
+            for warm_t, warm_value in self._relative.take_warm_up():
+                warm = self.reps.update(warm_t, warm_value)
+                if warm is not None:
+                    self._close_excursion(warm, metrics, events, results)
         was_at_end, last_t = self.reps.at_end, self._last_rep_t
         excursion = self.reps.update(metrics.t, value)
         self._last_rep_t = metrics.t
@@ -294,8 +300,14 @@ class SideChecker:
             self._end_position_s += metrics.t - last_t
         if self.reps.moving and self.reps.peak_t == metrics.t:
             self._peak_metrics = metrics
-        if excursion is None:
-            return
+        if excursion is not None:
+            self._close_excursion(excursion, metrics, events, results)
+
+    def _close_excursion(
+        self, excursion: Excursion, metrics: Metrics, events: list[Event], results: list[RuleResult]
+    ) -> None:
+        """A rep if it went all the way in good form; else, if it was a real try, a partial."""
+        assert self.reps is not None and self.exercise.reps is not None
         form_ok = self._judge_peak(metrics.t, events, results)
         leg = self._leg_of_rep(self._peak_metrics)
         self._peak_metrics = None
@@ -319,7 +331,7 @@ class SideChecker:
                 )
             )
             self._encourage(metrics.t, events)
-            if self.state.reps >= spec.target:
+            if self.state.reps >= self.exercise.reps.target:
                 self._finish_set(metrics.t, events)
         elif self.reps.meaningful(excursion):
             events.append(
