@@ -154,6 +154,21 @@ class RuleResult:
     direction: str = ""  # "below" or "above" when not ok
 
 
+class CoachPhase(StrEnum):
+    """Where the coaching of a side stands in a frame (``CheckerUpdate.phase``)."""
+
+    SETUP = "setup"  # getting the person and the camera into place
+    ACTIVE = "active"  # setup just confirmed (the frame the start cue is given)
+    START = "start"  # a rep exercise: in the start position
+    MOVING = "moving"  # between the start and end positions
+    END = "end"  # at the end position
+    REST = "rest"  # between sets
+    HOLD = "hold"  # a hold, the clock running
+    POSITION = "position"  # a hold, the clock stopped (out of form, or not yet started)
+    CIRCLES = "circles"
+    DONE = "done"
+
+
 @dataclass(frozen=True)
 class CheckerUpdate:
     """What the checker made of one frame."""
@@ -162,7 +177,7 @@ class CheckerUpdate:
     frame_index: int
     exercise: str
     side: str
-    phase: str
+    phase: CoachPhase
     rep_count: int
     set_index: int
     hold_s: float

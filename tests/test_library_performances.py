@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from formcoach.checkers.session import BASELINE_S, ExerciseSession
+from formcoach.checkers.rule_set import BASELINE_S
+from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.loader import load_library
 from formcoach.exercises.schema import ExerciseDef, Kind, Phase, Posture, Rule
 from formcoach.measurements import BODY_PARTS

@@ -33,7 +33,7 @@ from formcoach.feedback.overlay import (
 )
 from formcoach.landmarks import NUM_LANDMARKS, Landmark
 from formcoach.measurements import measure
-from formcoach.types import CheckerUpdate, ImageArray, Metrics, Pose
+from formcoach.types import CheckerUpdate, CoachPhase, ImageArray, Metrics, Pose
 from formcoach.view import CameraView, Posture
 
 SIZES = [(768, 432), (1280, 720), (1920, 1080)]
@@ -79,7 +79,7 @@ def frame(width: int, height: int) -> ImageArray:
     return rng.integers(40, 200, size=(height, width, 3), dtype=np.uint8)
 
 
-def update(phase: str, exercise: str = "lunge", hold_s: float = 0.0) -> CheckerUpdate:
+def update(phase: CoachPhase, exercise: str = "lunge", hold_s: float = 0.0) -> CheckerUpdate:
     return CheckerUpdate(1.0, 30, exercise, "left", phase, 3, 1, hold_s, (), ())
 
 
@@ -111,7 +111,9 @@ def test_draw_overlay_returns_a_new_image_and_leaves_the_input_alone(width: int,
     image = frame(width, height)
     original = image.copy()
     pose = lunge_pose(width, height)
-    out = draw_overlay(image, pose, lunge_metrics(pose), update("moving"), find_exercise("lunge"), LONG_CUE, 29.7, 48.0)
+    out = draw_overlay(
+        image, pose, lunge_metrics(pose), update(CoachPhase.MOVING), find_exercise("lunge"), LONG_CUE, 29.7, 48.0
+    )
     # Frames taller than 720 are drawn at 720 (what a screen shows); others keep their size.
     expected_height = min(height, MAX_DRAW_HEIGHT)
     assert out.shape == (expected_height, round(width * expected_height / height), 3) and out.dtype == np.uint8
@@ -126,8 +128,10 @@ def test_draw_overlay_returns_a_new_image_and_leaves_the_input_alone(width: int,
 POSE_720 = lunge_pose(1280, 720)
 ANNOTATORS: list[Callable[[ImageArray], ImageArray]] = [
     lambda image: annotate_skeleton(image, POSE_720),
-    lambda image: annotate_measurements(image, POSE_720, lunge_metrics(POSE_720), lunge_with_fixed_rules(), "end"),
-    lambda image: annotate_panel(image, update("start"), find_exercise("lunge")),
+    lambda image: annotate_measurements(
+        image, POSE_720, lunge_metrics(POSE_720), lunge_with_fixed_rules(), CoachPhase.END
+    ),
+    lambda image: annotate_panel(image, update(CoachPhase.START), find_exercise("lunge")),
     lambda image: annotate_hold_ring(image, 12.0, 60.0, paused=False),
     lambda image: annotate_cue(image, LONG_CUE),
     lambda image: annotate_stats(image, 30.0, 45.0),
@@ -146,7 +150,9 @@ def test_every_annotator_draws_on_a_copy(annotate: Callable[[ImageArray], ImageA
 def test_without_a_pose_the_panel_and_cue_are_still_drawn() -> None:
     image = frame(1280, 720)
     metrics = Metrics(1.0, 30, {}, visible=False)
-    out = draw_overlay(image, None, metrics, update("setup"), find_exercise("lunge"), "Step into view.", 30.0, 40.0)
+    out = draw_overlay(
+        image, None, metrics, update(CoachPhase.SETUP), find_exercise("lunge"), "Step into view.", 30.0, 40.0
+    )
     assert np.any(out[:100, :200] != image[:100, :200])  # panel
     assert np.any(out[-60:] != image[-60:])  # cue
     assert np.array_equal(out[250:500, 500:900], image[250:500, 500:900])  # no skeleton
@@ -174,17 +180,31 @@ def test_band_of(rule: Rule, value: float, unit: str, expected: Band) -> None:
 
 @pytest.mark.parametrize(
     ("phase", "expected"),
-    [("setup", False), ("start", False), ("moving", True), ("end", True), ("rest", False), ("done", False)],
+    [
+        (CoachPhase.SETUP, False),
+        (CoachPhase.START, False),
+        (CoachPhase.MOVING, True),
+        (CoachPhase.END, True),
+        (CoachPhase.REST, False),
+        (CoachPhase.DONE, False),
+    ],
 )
-def test_end_rules_are_judged_on_the_way_down_and_at_the_bottom_only(phase: str, expected: bool) -> None:
+def test_end_rules_are_judged_on_the_way_down_and_at_the_bottom_only(phase: CoachPhase, expected: bool) -> None:
     assert judged_in(KNEE_90, phase) is expected
 
 
 @pytest.mark.parametrize(
     ("flexion", "phase", "colour"),
-    [(88.0, "end", GREEN), (63.0, "moving", AMBER), (40.0, "end", RED), (40.0, "start", WHITE)],
+    [
+        (88.0, CoachPhase.END, GREEN),
+        (63.0, CoachPhase.MOVING, AMBER),
+        (40.0, CoachPhase.END, RED),
+        (40.0, CoachPhase.START, WHITE),
+    ],
 )
-def test_the_knee_arc_takes_the_colour_of_the_band(flexion: float, phase: str, colour: tuple[int, int, int]) -> None:
+def test_the_knee_arc_takes_the_colour_of_the_band(
+    flexion: float, phase: CoachPhase, colour: tuple[int, int, int]
+) -> None:
     exercise = lunge_with_fixed_rules()
     pose = lunge_pose(1280, 720, flexion)
     metrics = measure(pose, exercise.metric_names(), 1.0, 30)
@@ -205,7 +225,7 @@ def test_sizes_scale_with_the_frame_height() -> None:
     boxes = {}
     for width, height in [(1280, 720), (1920, 1080)]:
         image = np.full((height, width, 3), 120, np.uint8)
-        out = annotate_panel(image, update("moving"), find_exercise("lunge").for_side("left"))
+        out = annotate_panel(image, update(CoachPhase.MOVING), find_exercise("lunge").for_side("left"))
         x0, y0, x1, y1 = changed_box(image, out)
         boxes[height] = (x1 - x0, y1 - y0)
     assert boxes[1080][0] / boxes[720][0] == pytest.approx(1.5, rel=0.06)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from formcoach.checkers import words
 from formcoach.exercises.schema import ExerciseDef, Posture, View
 from formcoach.measurements import MEASUREMENTS, Plane
 from formcoach.types import COUNT, SAFETY, Event, EventKind, Metrics
@@ -24,50 +25,25 @@ REPEAT_S = 10.0  # an unresolved setup problem is said again this often
 ESTIMATE_MARGIN_DEG = 10.0
 SUSPENDED_AFTER_S = 1.0  # a rule unjudgeable from this view this long is reported (once)
 
-PART_HINTS = {
-    "ankle": "Step back so I can see your feet.",
-    "heel": "Step back so I can see your feet.",
-    "foot_index": "Step back so I can see your feet.",
-    "knee": "Step back so I can see your legs.",
-    "hip": "Step back so I can see your whole body.",
-    "shoulder": "Move so I can see your shoulders.",
-    "nose": "Move so I can see your head.",
-    "elbow": "Move so I can see your arms.",
-    "wrist": "Move so I can see your hands.",
-}
-NOT_SEEN = "I can't see you. Step into the camera's view."
-LIE_DOWN = "Lie down on the floor to start, as the exercise shows."
-GET_UP = "Stand up, or kneel or sit upright, to start."
-VIEW_GOALS = {
-    View.SIDE: "side-on to the camera",
-    View.FRONT: "facing the camera",
-    View.FEET: "with your feet toward the camera",
-}
-PLANE_FIXES = {Plane.SAGITTAL: "Turn side-on to the camera for it.", Plane.FRONTAL: "Face the camera for it."}
-
 
 def placement_hint(view: CameraView, wanted: View, offset: float) -> str:
     """Which way to turn (an upright body) or to move the camera (a lying one) to bring the
     camera ``offset`` degrees back toward the ``wanted`` view."""
     a_little = "a little " if abs(offset) <= 60 else ""
-    goal = VIEW_GOALS[wanted]
     if view.posture is BodyPosture.UPRIGHT:
         if wanted is not View.SIDE and abs(offset) > 135:
-            return f"Turn around, {goal}."
+            return words.turn_around(wanted)
         # The camera sits too far toward the body's right (offset > 0): turning right brings
         # the body's front round to it, as moving the camera toward the body's left would.
         turn, move = ("right", "left") if offset > 0 else ("left", "right")
-        return f"Turn {a_little}to your {turn}, {goal}, or move the camera {a_little}to your {move}."
+        return words.turn_or_move_camera(a_little, turn, wanted, move)
     if view.posture is BodyPosture.ON_SIDE:
         # Azimuth grows from the chest (0°) toward the head (+90°).
-        toward = "feet" if offset > 0 else "head"
-        return f"Move the camera {a_little}toward your {toward}, level with your chest."
+        return words.move_camera_toward(a_little, "feet" if offset > 0 else "head", "chest")
     if wanted is View.SIDE:
         # Lying on the back or front: azimuth 0° at the feet, ±180° at the head.
-        toward = "head" if abs(view.azimuth_deg) < 90 else "feet"
-        return f"Move the camera {a_little}toward your {toward}, level with your hips."
-    across = "left" if offset > 0 else "right"
-    return f"Move the camera {a_little}to your {across}, in line with your body."
+        return words.move_camera_toward(a_little, "head" if abs(view.azimuth_deg) < 90 else "feet", "hips")
+    return words.move_camera_across(a_little, "left" if offset > 0 else "right")
 
 
 def view_offset(exercise: ExerciseDef, view: CameraView | None) -> float:
@@ -84,9 +60,9 @@ def view_problem(exercise: ExerciseDef, view: CameraView | None) -> str:
         return ""
     lying = view.posture is not BodyPosture.UPRIGHT
     if exercise.posture is Posture.LYING and not lying:
-        return LIE_DOWN
+        return words.LIE_DOWN
     if exercise.posture is Posture.UPRIGHT and lying:
-        return GET_UP
+        return words.GET_UP
     offset = view_offset(exercise, view)
     if not view.azimuth_known or abs(offset) <= exercise.view_tolerance_deg + ESTIMATE_MARGIN_DEG:
         return ""
@@ -112,10 +88,10 @@ class SetupGuide:
     def problem(self, metrics: Metrics) -> str:
         """What keeps the session from starting ('' when ready)."""
         if not metrics.visible:
-            return NOT_SEEN
+            return words.NOT_SEEN
         for part in self.exercise.setup.parts:
             if part not in metrics.parts_in_frame:
-                return PART_HINTS[part]
+                return words.PART_HINTS[part]
         placement = view_problem(self.exercise, metrics.view)
         if placement:
             return placement
@@ -152,7 +128,6 @@ class SetupGuide:
             plane = _plane_of(metric)
             if metrics.t - started >= SUSPENDED_AFTER_S and plane is not None:
                 self._reported.add(rule_id)
-                what = rule_id.replace("_", " ")
-                text = f"From here I can't check {what}. {PLANE_FIXES[plane]}"
+                text = words.cannot_check(rule_id, plane)
                 events.append(Event(metrics.t, EventKind.SETUP_HINT, f"unseen_{rule_id}", text, COUNT, self.side))
         return events

@@ -18,7 +18,7 @@ from formcoach.checkers.setup import ESTIMATE_MARGIN_DEG, view_offset, view_prob
 from formcoach.exercises.schema import OTHER_SIDE, ExerciseDef, Kind, Phase, Rule, View
 from formcoach.landmarks import SIDES, SKELETON_EDGES, Landmark, sided
 from formcoach.measurements import MEASUREMENTS, MIN_VISIBILITY
-from formcoach.types import CheckerUpdate, ImageArray, Metrics, Pose
+from formcoach.types import CheckerUpdate, CoachPhase, ImageArray, Metrics, Pose
 from formcoach.view import CameraView
 
 Colour = tuple[int, int, int]
@@ -38,15 +38,14 @@ NEAR_FRACTION = 0.1  # the same for other units, as a fraction of the band edge
 # The two limbs that meet at a joint, for the arc drawn there.
 ARC_ENDS = {"knee": ("hip", "ankle"), "hip": ("shoulder", "knee"), "ankle": ("knee", "foot_index")}
 
-# Checker phase labels (CheckerUpdate.phase) → the rule phase they judge; setup, rest and
-# done judge nothing.
-PHASE_OF_LABEL = {
-    "start": Phase.START,
-    "moving": Phase.MOVING,
-    "end": Phase.END,
-    "hold": Phase.HOLD,
-    "position": Phase.HOLD,
-    "circles": Phase.ANY,
+# The checker's phase → the rule phase it judges; setup, rest and done judge nothing.
+RULE_PHASE = {
+    CoachPhase.START: Phase.START,
+    CoachPhase.MOVING: Phase.MOVING,
+    CoachPhase.END: Phase.END,
+    CoachPhase.HOLD: Phase.HOLD,
+    CoachPhase.POSITION: Phase.HOLD,
+    CoachPhase.CIRCLES: Phase.ANY,
 }
 
 # Frames are drawn at most this tall: what a screen shows, at a fraction of 1080p's cost.
@@ -71,13 +70,13 @@ def band_of(rule: Rule, value: float, unit: str) -> Band:
     return Band.NEAR if abs(value - edge) <= margin else Band.OUT
 
 
-def judged_in(rule: Rule, phase_label: str) -> bool:
+def judged_in(rule: Rule, phase: CoachPhase) -> bool:
     """Whether ``rule`` means anything in the checker's current phase."""
-    phase = PHASE_OF_LABEL.get(phase_label)
-    if phase is None:
+    rule_phase = RULE_PHASE.get(phase)
+    if rule_phase is None:
         return False
     # An end-position rule is shown on the way there, so the user sees it turn green.
-    return rule.applies_in(phase) or (phase is Phase.MOVING and Phase.END in rule.phases)
+    return rule.applies_in(rule_phase) or (rule_phase is Phase.MOVING and Phase.END in rule.phases)
 
 
 class _Scale:
@@ -165,7 +164,7 @@ def _arc(canvas: ImageArray, pose: Pose, vertex: Landmark, radius: int, colour: 
 
 
 def annotate_measurements(
-    image: ImageArray, pose: Pose, metrics: Metrics, exercise: ExerciseDef, phase_label: str
+    image: ImageArray, pose: Pose, metrics: Metrics, exercise: ExerciseDef, phase: CoachPhase
 ) -> ImageArray:
     """An arc and the value at each joint the (side-bound) exercise measures.
 
@@ -185,7 +184,7 @@ def annotate_measurements(
         if vertex is None or not math.isfinite(value) or not _visible(pose, vertex):
             continue
         unit = MEASUREMENTS[name].unit
-        bands = [band_of(r, value, unit) for r in exercise.rules if r.metric == name and judged_in(r, phase_label)]
+        bands = [band_of(r, value, unit) for r in exercise.rules if r.metric == name and judged_in(r, phase)]
         colour = BAND_COLOURS[max(bands, key=severity.index)] if bands else WHITE
         _arc(canvas, pose, vertex, radius, colour, scale.px(3))
         label = f"{value:.0f}" if unit == "deg" else f"{value:.2f}"
@@ -383,9 +382,9 @@ def draw_overlay(
         canvas = annotate_skeleton(canvas, pose)
         canvas = annotate_measurements(canvas, pose, metrics, bound, update.phase)
     canvas = annotate_panel(canvas, update, bound)
-    if update.phase == "setup" or view_problem(bound, metrics.view):
+    if update.phase is CoachPhase.SETUP or view_problem(bound, metrics.view):
         canvas = annotate_view(canvas, metrics.view, bound)
     if bound.hold is not None:
-        canvas = annotate_hold_ring(canvas, update.hold_s, bound.hold.min_s, update.phase == "position")
+        canvas = annotate_hold_ring(canvas, update.hold_s, bound.hold.min_s, update.phase is CoachPhase.POSITION)
     canvas = annotate_stats(canvas, fps, latency_ms)
     return annotate_cue(canvas, cue_text)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from formcoach.checkers.session import BASELINE_S
+from formcoach.checkers.rule_set import BASELINE_S
 from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.routines import find_routine

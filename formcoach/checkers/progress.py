@@ -1,0 +1,274 @@
+"""What a side's work adds up to once it has started: reps in sets with rest between them, a
+hold's clock and its milestones, or circles each way. One class per exercise kind, each fed
+the frame's measurements after setup and judging its rules through the side's ``RuleSet``."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Protocol
+
+from formcoach.checkers import words
+from formcoach.checkers.counters import CycleCounter, Excursion, HoldTimer, RelativeSignal, RepCounter
+from formcoach.checkers.rule_set import RuleSet
+from formcoach.exercises.schema import BOTH, ExerciseDef, Phase
+from formcoach.measurements import MEASUREMENTS
+from formcoach.types import CORRECTION, COUNT, ENCOURAGEMENT, CoachPhase, Event, EventKind, Metrics, RuleResult
+
+ENCOURAGE_EVERY = 3  # reps between words of encouragement
+# Time at a rep's end position counts as "held" only while the measurement has stayed this
+# steady over a short window: the ends of the rise and the lowering pass through the end band
+# (and turn there, still for a frame) without holding it. Bridge renders (5 bodies, 4 good
+# reps of a 2 s top hold = 8 s): 9.1–10.0 s with a frame-to-frame rate, 8.2–8.7 s with the window.
+STEADY_RATE_DEG_S = 10.0
+STEADY_RATE_FRACTION_S = 0.1  # other units: a tenth of the unit per second
+STEADY_WINDOW_S = 0.3
+
+RepFlow = tuple[CoachPhase, list[RuleResult]]
+
+
+class Progress(Protocol):
+    finished: bool
+    reps: int
+    set_index: int
+
+    @property
+    def held_s(self) -> float: ...
+
+    def update(self, metrics: Metrics, events: list[Event]) -> RepFlow: ...
+
+    def during_setup(self, metrics: Metrics) -> None: ...
+
+    def started(self, ready_since: float) -> None: ...
+
+    def lost(self) -> None: ...
+
+
+class _Plain:
+    """What holds and circles share: one set, no reps, nothing to do around setup."""
+
+    def __init__(self) -> None:
+        self.finished = False
+        self.reps = 0
+        self.set_index = 1
+
+    def during_setup(self, metrics: Metrics) -> None:
+        pass
+
+    def started(self, ready_since: float) -> None:
+        pass
+
+    def lost(self) -> None:
+        pass
+
+
+class HoldProgress(_Plain):
+    def __init__(self, exercise: ExerciseDef, side: str, rules: RuleSet) -> None:
+        super().__init__()
+        assert exercise.hold is not None
+        self.exercise, self.spec, self.side, self.rules = exercise, exercise.hold, side, rules
+        self.timer = HoldTimer(exercise.hold)
+        self._milestones_said: set[float] = set()
+
+    @property
+    def held_s(self) -> float:
+        return self.timer.held_s
+
+    def _event(self, t: float, kind: EventKind, key: str = "hold", message: str = "") -> Event:
+        return Event(t, kind, key, message, COUNT, self.side, {"held_s": round(self.timer.held_s, 2)})
+
+    def update(self, metrics: Metrics, events: list[Event]) -> RepFlow:
+        results = self.rules.judge(metrics, Phase.HOLD, events)
+        in_form, known = self.rules.blocking_verdict(metrics)
+        change = self.timer.update(metrics.t, in_form, metrics.visible and known)
+        if change == "start":
+            events.append(self._event(metrics.t, EventKind.HOLD_START))
+        elif change == "pause":
+            events.append(self._event(metrics.t, EventKind.HOLD_PAUSE))
+        left = self.spec.min_s - self.timer.held_s
+        for milestone in self.spec.milestones_left_s:
+            if 0 < left <= milestone and milestone not in self._milestones_said:
+                self._milestones_said.add(milestone)
+                text = words.seconds_left(milestone)
+                events.append(Event(metrics.t, EventKind.HOLD_MILESTONE, f"left{milestone:g}", text, COUNT, self.side))
+        if left <= 0:
+            self.finished = True
+            done = words.format_cue(self.exercise.cues.done, self.exercise, self.side)
+            events.append(self._event(metrics.t, EventKind.HOLD_DONE, "hold_done", done))
+        return (CoachPhase.HOLD if self.timer.running else CoachPhase.POSITION), results
+
+
+class CycleProgress(_Plain):
+    def __init__(self, exercise: ExerciseDef, side: str, rules: RuleSet) -> None:
+        super().__init__()
+        assert exercise.cycles is not None
+        self.spec, self.side, self.rules = exercise.cycles, side, rules
+        self.counter = CycleCounter(exercise.cycles)
+
+    @property
+    def held_s(self) -> float:
+        return 0.0
+
+    def update(self, metrics: Metrics, events: list[Event]) -> RepFlow:
+        results = self.rules.judge(metrics, Phase.ANY, events)
+        direction = self.counter.update(metrics.t, metrics.get(self.spec.x), metrics.get(self.spec.y))
+        if direction is not None:
+            n = self.counter.counts[direction]
+            data: dict[str, float | int | str] = {"direction": direction, "count": n}
+            said = words.say_number(n)
+            events.append(Event(metrics.t, EventKind.CYCLE_DONE, direction, said, COUNT, self.side, data))
+            self.finished = all(self.counter.counts[d] >= self.spec.target for d in self.spec.directions)
+        return CoachPhase.CIRCLES, results
+
+
+class SteadyWindow:
+    """Whether a measurement has moved less than a rate over the last ``STEADY_WINDOW_S`` (a
+    turning point is still for a frame, not for a window)."""
+
+    def __init__(self, unit: str) -> None:
+        self.rate = STEADY_RATE_DEG_S if unit == "deg" else STEADY_RATE_FRACTION_S
+        self._recent: deque[tuple[float, float]] = deque()
+
+    def add(self, t: float, value: float) -> None:
+        self._recent.append((t, value))
+        while len(self._recent) > 2 and self._recent[1][0] <= t - STEADY_WINDOW_S:
+            self._recent.popleft()
+
+    def steady(self) -> bool:
+        t0, t1 = self._recent[0][0], self._recent[-1][0]
+        if t1 - t0 < STEADY_WINDOW_S - 1e-6:
+            return False
+        values = [v for _, v in self._recent]
+        return max(values) - min(values) <= self.rate * (t1 - t0)
+
+
+def leg_of_rep(exercise: ExerciseDef, side: str, peak: Metrics | None) -> str:
+    """The leg that did a rep: by the exercise's ``leg_by`` measurement at its extreme, or the front leg."""
+    if peak is None:
+        return ""
+    legs = exercise.reps.leg_metrics() if exercise.reps else None
+    if legs is None:
+        # Both legs work alike in a bilateral move: no leg did the rep.
+        return "" if side == BOTH else peak.front_side
+    left, right = peak.get(legs[0]), peak.get(legs[1])
+    if not (math.isfinite(left) and math.isfinite(right)):
+        return ""
+    return "left" if left >= right else "right"
+
+
+class RepProgress:
+    def __init__(self, exercise: ExerciseDef, side: str, rules: RuleSet) -> None:
+        assert exercise.reps is not None
+        self.exercise, self.spec, self.side, self.rules = exercise, exercise.reps, side, rules
+        self.counter = RepCounter(exercise.reps)
+        self._relative = RelativeSignal(self.spec.window_s, self.spec.min_spread) if self.spec.relative else None
+        self._steady = SteadyWindow(MEASUREMENTS[self.spec.metric].unit)
+        self.finished = False
+        self.reps, self.set_index = 0, 1
+        self._rest_until: float | None = None
+        self._peak_metrics: Metrics | None = None
+        self._end_position_s = 0.0
+        self._last_t: float | None = None
+
+    @property
+    def held_s(self) -> float:
+        """Time held still in good form at the end position (the top of a bridge)."""
+        return self._end_position_s
+
+    def _value(self, metrics: Metrics) -> float:
+        """What the counter follows: the measurement, or its swing relative to the person's own range."""
+        value = metrics.get(self.spec.metric)
+        return self._relative.update(metrics.t, value) if self._relative is not None else value
+
+    def during_setup(self, metrics: Metrics) -> None:
+        # Keep the counter primed through setup; nothing it closes now is counted.
+        self.counter.update(metrics.t, self._value(metrics))
+
+    def started(self, ready_since: float) -> None:
+        # Setup counts as confirmed from when it began to hold: a rep the user started
+        # during the settle time is theirs; one begun before it was getting into position.
+        self.counter.forget_before(ready_since)
+
+    def lost(self) -> None:
+        self.counter.reset()
+
+    def _phase(self) -> Phase:
+        if self.counter.at_end:
+            return Phase.END
+        return Phase.MOVING if self.counter.moving else Phase.START
+
+    def update(self, metrics: Metrics, events: list[Event]) -> RepFlow:
+        results = self.rules.judge(metrics, self._phase(), events)
+        if self._rest_until is not None:
+            if metrics.t < self._rest_until:
+                return CoachPhase.REST, results
+            self._rest_until = None
+            text = words.set_go(self.set_index)
+            events.append(Event(metrics.t, EventKind.START, "set_start", text, COUNT, self.side))
+        self._feed(metrics, events, results)
+        if self._rest_until is not None:  # this frame's rep ended a set
+            return CoachPhase.REST, results
+        return CoachPhase(self._phase().value), results
+
+    def _feed(self, metrics: Metrics, events: list[Event], results: list[RuleResult]) -> None:
+        value = self._value(metrics)
+        if self._relative is not None:
+            # The swing's first samples, judged once its centre is known: a shift begun
+            # during the warm-up counts (the first shift of a session was always lost).
+            for warm_t, warm_value in self._relative.take_warm_up():
+                warm = self.counter.update(warm_t, warm_value)
+                if warm is not None:
+                    self._close(warm, metrics, events, results)
+        was_at_end, last_t = self.counter.at_end, self._last_t
+        excursion = self.counter.update(metrics.t, value)
+        self._last_t = metrics.t
+        self._steady.add(metrics.t, value)
+        held = was_at_end and self.counter.at_end and last_t is not None and metrics.t > last_t
+        if held and last_t is not None and self._steady.steady() and self.rules.end_form_ok(metrics):
+            self._end_position_s += metrics.t - last_t
+        if self.counter.moving and self.counter.peak_t == metrics.t:
+            self._peak_metrics = metrics
+        if excursion is not None:
+            self._close(excursion, metrics, events, results)
+
+    def _close(self, excursion: Excursion, metrics: Metrics, events: list[Event], results: list[RuleResult]) -> None:
+        """A rep if it went all the way in good form; else, if it was a real try, a partial."""
+        form_ok = self.rules.judge_peak(self._peak_metrics, metrics.t, events, results)
+        leg = leg_of_rep(self.exercise, self.side, self._peak_metrics)
+        self._peak_metrics = None
+        if not (self.counter.counts(excursion) and form_ok):
+            if self.counter.meaningful(excursion):
+                data: dict[str, float | int | str] = {"peak": excursion.peak_value}
+                events.append(Event(metrics.t, EventKind.REP_PARTIAL, "partial", "", CORRECTION, self.side, data))
+            return
+        self.reps += 1
+        data = {
+            "rep": self.reps,
+            "set": self.set_index,
+            "start_s": excursion.start_t,
+            "peak": excursion.peak_value,
+            "leg": leg,
+        }
+        events.append(Event(metrics.t, EventKind.REP_DONE, "rep", words.say_number(self.reps), COUNT, self.side, data))
+        self._encourage(metrics.t, events)
+        if self.reps >= self.spec.target:
+            self._finish_set(metrics.t, events)
+
+    def _encourage(self, t: float, events: list[Event]) -> None:
+        """Every few good reps, the exercise's next word of encouragement (lowest priority:
+        never said over a count or a correction)."""
+        phrases = self.exercise.cues.encouragement
+        if phrases and self.reps % ENCOURAGE_EVERY == 0:
+            phrase = phrases[(self.reps // ENCOURAGE_EVERY - 1) % len(phrases)]
+            events.append(Event(t, EventKind.ADVICE, "encouragement", phrase, ENCOURAGEMENT, self.side))
+
+    def _finish_set(self, t: float, events: list[Event]) -> None:
+        data: dict[str, float | int | str] = {"set": self.set_index, "reps": self.reps}
+        events.append(Event(t, EventKind.SET_DONE, "set", words.set_done(self.set_index), COUNT, self.side, data))
+        if self.set_index >= self.spec.sets:
+            self.finished = True
+            return
+        self.set_index += 1
+        self.reps = 0
+        self._rest_until = t + self.spec.rest_s
+        events.append(Event(t, EventKind.REST, "rest", words.rest_for(self.spec.rest_s), COUNT, self.side))
