@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -24,6 +25,7 @@ from formcoach.coach import RECORDINGS_DIR
 from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import EXERCISES_DIR, find_exercise, load_library, parse_exercise
 from formcoach.exercises.schema import BOTH
+from formcoach.logs import log_path, route_output_to_log
 from formcoach.measurements import MEASUREMENTS, measure
 from formcoach.pose.models import MODELS_DIR, download_model, load_manifest, resolve_model, sha256_of
 from formcoach.smoothing import PoseSmoother
@@ -275,49 +277,71 @@ def exercises_validate(
         raise typer.Exit(1)
 
 
-@app.command()
-def doctor() -> None:
-    """Check this machine: Python, pose model, cameras, speech engine, display."""
-    import os
+@dataclass(frozen=True)
+class Check:
+    """One row of `formcoach doctor`: what was checked, whether it is fine, and the detail."""
 
-    rows: list[tuple[str, bool, str]] = []
-    ok_python = sys.version_info >= (3, 11)
-    rows.append(("Python", ok_python, platform.python_version() if ok_python else "needs Python 3.11 or newer"))
+    name: str
+    ok: bool
+    detail: str
+
+
+def _model_check() -> Check:
     try:
-        path = resolve_model("full")
-        rows.append(("Pose model", True, f"{path.name}, checksum verified"))
+        return Check("Pose model", True, f"{resolve_model('full').name}, checksum verified")
     except FormcoachError as error:
-        rows.append(("Pose model", False, str(error)))
-    cameras = list_cameras()
-    rows.append(
-        (
-            "Cameras",
-            bool(cameras),
-            f"found {cameras}" if cameras else "none found; use --source FILE to coach from a video",
-        )
-    )
+        return Check("Pose model", False, str(error))
+
+
+def _speech_check() -> Check:
     try:
         from formcoach.feedback.speech import probe_speech
-
-        speech_ok, speech_detail = probe_speech()
     except ImportError as error:
-        speech_ok, speech_detail = False, f"speech module unavailable: {error}"
-    rows.append(("Speech", speech_ok, speech_detail))
-    has_display = sys.platform in ("win32", "darwin") or bool(
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    )
-    rows.append(
-        ("Display", has_display, "available" if has_display else "no display; use --no-window (or run under Xvfb)")
-    )
+        return Check("Speech", False, f"speech module unavailable: {error}")
+    return Check("Speech", *probe_speech())
+
+
+def _library_check() -> Check:
     try:
-        library = load_library()
-        rows.append(("Exercises", True, f"{len(library)} exercise files valid"))
+        return Check("Exercises", True, f"{len(load_library())} exercise files valid")
     except FormcoachError as error:
-        rows.append(("Exercises", False, str(error)))
+        return Check("Exercises", False, str(error))
+
+
+def doctor_checks() -> list[Check]:
+    from formcoach.coach import display_available
+
+    python_ok = sys.version_info >= (3, 11)
+    cameras = list_cameras()
+    no_camera = "none found; use --source FILE to coach from a video"
+    display = display_available()
+    return [
+        Check("Python", python_ok, platform.python_version() if python_ok else "needs Python 3.11 or newer"),
+        _model_check(),
+        Check("Cameras", bool(cameras), f"found {cameras}" if cameras else no_camera),
+        _speech_check(),
+        Check("Display", display, "available" if display else "no display; use --no-window (or run under Xvfb)"),
+        _library_check(),
+    ]
+
+
+@app.command()
+def doctor() -> None:
+    """Check this machine: Python, pose model, cameras, speech engine, display, exercise files.
+
+    Exits with 1 when any check needs fixing. Example: `formcoach doctor`
+    """
+    checks = doctor_checks()
     table = Table("check", "status", "detail")
-    for name, ok, detail in rows:
-        table.add_row(name, "[green]OK[/]" if ok else "[yellow]FIX[/]", detail)
+    for check in checks:
+        table.add_row(check.name, "[green]OK[/]" if check.ok else "[yellow]FIX[/]", check.detail)
     console.print(table)
+    console.print(f"log of the last command: {log_path()}")
+    failing = [check.name for check in checks if not check.ok]
+    if failing:
+        err_console.print(f"{len(failing)} of {len(checks)} checks need fixing: {', '.join(failing)}")
+        raise typer.Exit(1)
+    console.print("everything is ready")
 
 
 @app.callback(invoke_without_command=True)
@@ -890,7 +914,9 @@ def print_summary(summary: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    """Entry point: a clear one-line error and a non-zero exit instead of a traceback."""
+    """Entry point: a clear one-line error and a non-zero exit instead of a traceback; the
+    native libraries' log lines go to the log file, never onto the terminal."""
+    route_output_to_log(log_path())
     try:
         app()
     except FormcoachError as error:
