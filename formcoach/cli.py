@@ -21,13 +21,13 @@ from rich.table import Table
 
 from formcoach import __version__
 from formcoach.background import live_loop_cpus
-from formcoach.coach import RECORDINGS_DIR
 from formcoach.errors import FormcoachError
-from formcoach.exercises.loader import EXERCISES_DIR, find_exercise, load_library, parse_exercise
+from formcoach.exercises.loader import exercise_files, find_exercise, load_library, parse_exercise
 from formcoach.exercises.schema import BOTH
 from formcoach.logs import log_path, route_output_to_log
 from formcoach.measurements import MEASUREMENTS, measure
-from formcoach.pose.models import MODELS_DIR, download_model, load_manifest, resolve_model, sha256_of
+from formcoach.places import MODELS_DIR, config_path, recordings_dir
+from formcoach.pose.models import download_model, load_manifest, resolve_model, sha256_of
 from formcoach.smoothing import PoseSmoother
 from formcoach.sources import FrameSource, VideoFileSource, list_cameras, open_source
 
@@ -264,7 +264,7 @@ def exercises_validate(
     paths: Annotated[list[Path] | None, typer.Argument(help="Exercise files (default: the whole library).")] = None,
 ) -> None:
     """Check exercise files strictly; every problem names the file and the key."""
-    files = paths or sorted(EXERCISES_DIR.glob("*.toml"))
+    files = paths or exercise_files()
     failures = 0
     for path in files:
         try:
@@ -337,6 +337,7 @@ def doctor() -> None:
         table.add_row(check.name, "[green]OK[/]" if check.ok else "[yellow]FIX[/]", check.detail)
     console.print(table)
     console.print(f"log of the last command: {log_path()}")
+    console.print(f"your settings (exercise folders, recordings): {config_path()}")
     failing = [check.name for check in checks if not check.ok]
     if failing:
         err_console.print(f"{len(failing)} of {len(checks)} checks need fixing: {', '.join(failing)}")
@@ -376,7 +377,16 @@ SpeechWavOption = Annotated[
 ]
 RecordOption = Annotated[bool, typer.Option("--record/--no-record", help="Keep the session in --recordings.")]
 VideoOption = Annotated[bool, typer.Option("--video/--no-video", help="Record the video (or landmarks only).")]
-RecordingsOption = Annotated[Path, typer.Option(help="Where sessions are recorded.")]
+RecordingsOption = Annotated[
+    Path | None,
+    typer.Option(help="Where sessions are kept (default: your data folder, or `recordings` in config.toml)."),
+]
+
+
+def _recordings(folder: Path | None) -> Path:
+    return folder if folder is not None else recordings_dir()
+
+
 PainOption = Annotated[int | None, typer.Option(min=0, max=10, help="Your pain now, 0–10 (kept with the session).")]
 PainAfterOption = Annotated[
     int | None, typer.Option(min=0, max=10, help="Pain after the session, 0–10 (else asked at the end).")
@@ -398,7 +408,7 @@ def coach(
     summary_json: Annotated[Path | None, typer.Option("--summary-json", help="Also write the summary here.")] = None,
     record: RecordOption = True,
     video: VideoOption = True,
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
     pain: PainOption = None,
     pain_after: PainAfterOption = None,
 ) -> None:
@@ -427,7 +437,7 @@ def _coach_options(
     speech_wav: Path | None,
     record: bool,
     video: bool,
-    recordings: Path,
+    recordings: Path | None,
     summary_json: Path | None,
     sides: tuple[str, ...] | None = None,
 ) -> CoachOptions:
@@ -438,7 +448,7 @@ def _coach_options(
         sides=sides,
         window=_window_wanted(window),
         speech=SpeechOptions(mute=mute, wav_dir=speech_wav, voice=voice, rate=rate),
-        record_dir=recordings if record else None,
+        record_dir=_recordings(recordings) if record else None,
         save_video=video,
         summary_json=summary_json,
     )
@@ -490,7 +500,7 @@ def routine(
     ] = None,
     record: RecordOption = True,
     video: VideoOption = True,
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
     pain: PainOption = None,
     pain_after: PainAfterOption = None,
 ) -> None:
@@ -705,11 +715,11 @@ def _print_eval_figures(scores: list[ClipScore]) -> None:
         console.print(angles)
 
 
-def _session(path: Path, recordings: Path) -> Recording:
+def _session(path: Path, recordings: Path | None) -> Recording:
     """A recording by folder path, or by name inside the recordings folder."""
     from formcoach.recording.reader import load_recording
 
-    folder = path if path.exists() else recordings / path
+    folder = path if path.exists() else _recordings(recordings) / path
     if not folder.exists():
         raise FormcoachError(f"no recording {path} (see `formcoach sessions list`)")
     return load_recording(folder)
@@ -730,7 +740,7 @@ def replay_command(
         typer.Option("--csv", help="Each frame's measurements and rule verdicts (rule:ID 1 kept, 0 broken) as CSV."),
     ] = None,
     mot_out: Annotated[Path | None, typer.Option("--mot", help="Write the measurement series as OpenSim .mot.")] = None,
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
 ) -> None:
     """Play a recorded session with the live overlay and a timeline of reps, holds and corrections.
 
@@ -783,7 +793,7 @@ def report(
     out: Annotated[
         Path | None, typer.Option(help="Where to write the HTML (default: report.html in the session).")
     ] = None,
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
 ) -> None:
     """One self-contained HTML page for a session: summary, each correction with a picture,
     every measurement over time against its target band, and range of motion per side."""
@@ -800,12 +810,13 @@ def history(
     out: Annotated[
         Path | None, typer.Option(help="Where to write the HTML (default: history.html in --recordings).")
     ] = None,
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
 ) -> None:
     """Progress over weeks: sessions per week against the plan (3–5 a week for 3–6 weeks),
     streaks, range of motion per exercise and side, corrections and pain over time."""
     from formcoach.report.history import write_history
 
+    recordings = _recordings(recordings)
     if not recordings.exists():
         raise FormcoachError(f"no recordings in {recordings} yet: coach a session first")
     with progress_bar("Writing the history", None):
@@ -818,7 +829,7 @@ def sessions_pain(
     session: Annotated[Path, typer.Argument(help="Recording folder or name.")],
     before: Annotated[int | None, typer.Option(min=0, max=10, help="Pain before the session, 0–10.")] = None,
     after: Annotated[int | None, typer.Option(min=0, max=10, help="Pain after the session, 0–10.")] = None,
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
 ) -> None:
     """Add or correct a session's pain ratings (shown in its report and in the history)."""
     from formcoach.report.pain import save_pain
@@ -828,10 +839,11 @@ def sessions_pain(
 
 
 @sessions_app.command("list")
-def sessions_list(recordings: RecordingsOption = RECORDINGS_DIR) -> None:
+def sessions_list(recordings: RecordingsOption = None) -> None:
     """Every recorded session, newest first."""
     from formcoach.recording.reader import find_recordings
 
+    recordings = _recordings(recordings)
     table = Table("session", "exercise", "duration", "reps", "hold", "corrections")
     for folder in find_recordings(recordings):
         summary = _read_summary(folder)
@@ -861,7 +873,7 @@ def _read_summary(folder: Path) -> dict[str, Any] | None:
 @sessions_app.command("show")
 def sessions_show(
     session: Annotated[Path, typer.Argument(help="Recording folder or name.")],
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
 ) -> None:
     """A session's summary and corrections."""
     recording = _session(session, recordings)
@@ -881,7 +893,7 @@ def sessions_show(
 def sessions_delete(
     session: Annotated[Path, typer.Argument(help="Recording folder or name.")],
     yes: Annotated[bool, typer.Option("--yes", help="Don't ask.")] = False,
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
 ) -> None:
     """Delete a recorded session for good."""
     import shutil

@@ -35,7 +35,6 @@ from formcoach.types import COUNT, SAFETY, Frame
 if TYPE_CHECKING:
     from formcoach.feedback.window import RestScreen
 
-RECORDINGS_DIR = Path(__file__).resolve().parents[1] / "recordings"
 CUE_SHOWN_S = 4.0  # how long a spoken cue stays on screen
 
 
