@@ -514,6 +514,7 @@ def routine(
     console.print(f"[bold]{plan.name}[/]: {len(plan.steps)} exercises, about {plan.planned_s / 60:.0f} minutes")
     with _live_run(source, camera, model_path, plan.name) as (frames, estimator, advance):
         result = coach_routine(plan, frames, estimator, options, model_path, on_step=advance)
+    console.print(result.progress.closing(plan.name))
     _report(result.summaries, result.recording, pain, pain_after)
 
 
@@ -915,14 +916,21 @@ def print_summary(summary: dict[str, Any]) -> None:
         sets = ", ".join(f"{s['reps']}" for s in entry["sets"]) or "–"
         target = entry.get("hold_target_s")
         hold = f"{entry['hold_s']:.0f} / {target:g} s" if target else "–"
-        legs = Counter(rep.get("leg") or "unknown" for rep in summary["reps"] if rep["side"] == side)
-        leg_cell = [", ".join(f"{n} {leg}" for leg, n in sorted(legs.items())) or "–"] if by_leg else []
+        leg_cell = [_legs_cell(side, summary["reps"])] if by_leg else []
         table.add_row(side, str(entry["reps"]), *leg_cell, sets, hold)
     console.print(table)
     if summary["cues"]:
         console.print(f"{len(summary['cues'])} corrections:")
         for cue in summary["cues"]:
             console.print(f"  {cue['t']:6.1f} s  {cue['rule']}: {cue['text']}")
+
+
+def _legs_cell(side: str, reps: list[dict[str, Any]]) -> str:
+    """How many of a side's reps each leg did; blank for a bilateral move (both legs work)."""
+    if side == BOTH:
+        return ""
+    legs = Counter(rep.get("leg") or "unknown" for rep in reps if rep["side"] == side)
+    return ", ".join(f"{n} {leg}" for leg, n in sorted(legs.items())) or "–"
 
 
 def main() -> None:

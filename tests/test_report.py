@@ -247,7 +247,7 @@ def test_session_report_is_self_contained_and_complete(lunge_recording, tmp_path
     assert "<script" not in html and 'src="http' not in html and "<link" not in html  # loads nothing
     assert "<h1>Lunge</h1>" in html
     assert f"{summary['sides']['left']['reps']} reps (target: 2 sets of 12)" in html
-    assert "Right side</td><td>not started" in html
+    assert "Right side" not in html  # never begun: the summary holds only the sides coached
     # The correction: time, rule, text (escaped), and a thumbnail of the video at that time.
     cue = summary["cues"][0]
     assert "rule torso_upright" in html and "Keep your torso upright. Lift your chest." in html
