@@ -333,6 +333,22 @@ def test_history_counts_weeks_and_advises_on_pain(lunge_recording, tmp_path):
     assert colour_pixels(plots[0], BAND, tolerance=10) > 3000  # bars of weeks meeting the plan
 
 
+def test_history_puts_pain_on_the_row_of_the_run_it_was_given_with(tmp_path):
+    """Two coach runs ten minutes apart make one practice session; the pain was given with
+    the second, so it shows on the second's row and nowhere else."""
+    root = tmp_path / "recordings"
+    golden = Path(__file__).parent / "data" / "golden_bridge"
+    for n, started in enumerate(("2026-11-02T18:00:00", "2026-11-02T18:10:00")):
+        folder = root / f"2026-11-02_18{n}000_glute_bridge"
+        shutil.copytree(golden, folder)
+        meta = json.loads((folder / "meta.json").read_text())
+        (folder / "meta.json").write_text(json.dumps(meta | {"started_at": started}))
+    save_pain(folder, before=6)
+    html = write_history(root, tmp_path / "history.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><td>(Mon 02 Nov 2026 18:\d\d)</td>.*?</td><td class='num'>\d+</td><td>([^<]*)</td>", html)
+    assert rows == [("Mon 02 Nov 2026 18:00", ""), ("Mon 02 Nov 2026 18:10", "6 / –")]
+
+
 # -- rendered in a browser ---------------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
