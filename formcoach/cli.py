@@ -716,14 +716,36 @@ def _print_eval_figures(scores: list[ClipScore]) -> None:
         console.print(angles)
 
 
-def _session(path: Path, recordings: Path | None) -> Recording:
-    """A recording by folder path, or by name inside the recordings folder."""
-    from formcoach.recording.reader import load_recording
+def _session_folder(path: Path, recordings: Path | None) -> Path:
+    """A session's folder by path, or by name inside the recordings folder: one exercise's
+    recording, or a routine's folder holding one per exercise."""
+    from formcoach.recording.reader import find_recordings
 
     folder = path if path.exists() else _recordings(recordings) / path
     if not folder.exists():
         raise FormcoachError(f"no recording {path} (see `formcoach sessions list`)")
-    return load_recording(folder)
+    if not (folder / "meta.json").exists() and not find_recordings(folder):
+        raise FormcoachError(f"{folder} is not a formcoach recording nor a routine's folder (no meta.json in it)")
+    return folder
+
+
+def _recordings_in(folder: Path) -> list[Recording]:
+    """The recording in ``folder``, or each exercise's of a routine's folder, oldest first."""
+    from formcoach.recording.reader import find_recordings, load_recording
+
+    if (folder / "meta.json").exists():
+        return [load_recording(folder)]
+    return [load_recording(inner) for inner in reversed(find_recordings(folder))]
+
+
+def _session(path: Path, recordings: Path | None) -> Recording:
+    """One exercise's recording; a routine's folder names the ones to choose from."""
+    folder = _session_folder(path, recordings)
+    found = _recordings_in(folder)
+    if len(found) > 1 or found[0].folder != folder:
+        names = ", ".join(r.folder.name for r in found)
+        raise FormcoachError(f"{folder.name} is a routine's folder: choose one of its exercises ({names})")
+    return found[0]
 
 
 @app.command("replay")
@@ -800,10 +822,13 @@ def report(
     every measurement over time against its target band, and range of motion per side."""
     from formcoach.report.session import write_session_report
 
-    folder = _session(session, recordings).folder
+    found = _recordings_in(_session_folder(session, recordings))
+    if out is not None and len(found) > 1:
+        raise FormcoachError("--out names one file, and a routine's folder makes one report per exercise")
     with progress_bar("Writing the report", None):
-        path = write_session_report(folder, out)
-    console.print(f"report → {path}")
+        paths = [write_session_report(recording.folder, out) for recording in found]
+    for path in paths:
+        console.print(f"report → {path}")
 
 
 @app.command()
@@ -835,7 +860,7 @@ def sessions_pain(
     """Add or correct a session's pain ratings (shown in its report and in the history)."""
     from formcoach.report.pain import save_pain
 
-    save_pain(_session(session, recordings).folder, before, after)
+    save_pain(_session_folder(session, recordings), before, after)
     console.print("saved")
 
 
@@ -847,7 +872,7 @@ def sessions_list(recordings: RecordingsOption = None) -> None:
     recordings = _recordings(recordings)
     table = Table("session", "exercise", "duration", "reps", "hold", "corrections")
     for folder in find_recordings(recordings):
-        summary = _read_summary(folder)
+        summary = _read_json(folder / "summary.json")
         if summary is None:
             table.add_row(folder.name, "?", "(interrupted: no summary)", "", "", "")
             continue
@@ -864,10 +889,9 @@ def sessions_list(recordings: RecordingsOption = None) -> None:
     console.print(table)
 
 
-def _read_summary(folder: Path) -> dict[str, Any] | None:
+def _read_json(path: Path) -> dict[str, Any] | None:
     import json
 
-    path = folder / "summary.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -876,8 +900,22 @@ def sessions_show(
     session: Annotated[Path, typer.Argument(help="Recording folder or name.")],
     recordings: RecordingsOption = None,
 ) -> None:
-    """A session's summary and corrections."""
-    recording = _session(session, recordings)
+    """A session's summary and corrections (each exercise's, for a routine's folder).
+
+    Example: `formcoach sessions show 2026-03-02_180000_lunge`
+    """
+    folder = _session_folder(session, recordings)
+    routine = _read_json(folder / "routine.json")
+    if routine is not None and "done" in routine:  # a routine's folder: what was done of it first
+        from formcoach.coach import RoutineProgress
+
+        done, unfinished, not_started = (tuple(routine[key]) for key in ("done", "unfinished", "not_started"))
+        console.print(RoutineProgress(done, unfinished, not_started).closing(routine["name"]))
+    for recording in _recordings_in(folder):
+        _show_recording(recording)
+
+
+def _show_recording(recording: Recording) -> None:
     meta = recording.meta
     console.print(f"[bold]{recording.folder.name}[/]: {meta.get('exercise')} from {meta.get('source')}")
     size = f"{meta.get('width')}×{meta.get('height')}"
@@ -899,11 +937,11 @@ def sessions_delete(
     """Delete a recorded session for good."""
     import shutil
 
-    recording = _session(session, recordings)
-    if not yes and not typer.confirm(f"Delete {recording.folder}?"):
+    folder = _session_folder(session, recordings)
+    if not yes and not typer.confirm(f"Delete {folder}?"):
         raise typer.Exit(1)
-    shutil.rmtree(recording.folder)
-    console.print(f"deleted {recording.folder}")
+    shutil.rmtree(folder)
+    console.print(f"deleted {folder}")
 
 
 def print_summary(summary: dict[str, Any]) -> None:
