@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,12 +21,13 @@ from rich.table import Table
 
 from formcoach import __version__
 from formcoach.background import live_loop_cpus
-from formcoach.coach import RECORDINGS_DIR
 from formcoach.errors import FormcoachError
-from formcoach.exercises.loader import EXERCISES_DIR, find_exercise, load_library, parse_exercise
+from formcoach.exercises.loader import exercise_files, find_exercise, load_library, parse_exercise
 from formcoach.exercises.schema import BOTH
+from formcoach.logs import log_path, route_output_to_log
 from formcoach.measurements import MEASUREMENTS, measure
-from formcoach.pose.models import MODELS_DIR, download_model, load_manifest, resolve_model, sha256_of
+from formcoach.places import MODELS_DIR, config_path, recordings_dir
+from formcoach.pose.models import download_model, load_manifest, resolve_model, sha256_of
 from formcoach.smoothing import PoseSmoother
 from formcoach.sources import FrameSource, VideoFileSource, list_cameras, open_source
 
@@ -262,7 +264,7 @@ def exercises_validate(
     paths: Annotated[list[Path] | None, typer.Argument(help="Exercise files (default: the whole library).")] = None,
 ) -> None:
     """Check exercise files strictly; every problem names the file and the key."""
-    files = paths or sorted(EXERCISES_DIR.glob("*.toml"))
+    files = paths or exercise_files()
     failures = 0
     for path in files:
         try:
@@ -275,49 +277,72 @@ def exercises_validate(
         raise typer.Exit(1)
 
 
-@app.command()
-def doctor() -> None:
-    """Check this machine: Python, pose model, cameras, speech engine, display."""
-    import os
+@dataclass(frozen=True)
+class Check:
+    """One row of `formcoach doctor`: what was checked, whether it is fine, and the detail."""
 
-    rows: list[tuple[str, bool, str]] = []
-    ok_python = sys.version_info >= (3, 11)
-    rows.append(("Python", ok_python, platform.python_version() if ok_python else "needs Python 3.11 or newer"))
+    name: str
+    ok: bool
+    detail: str
+
+
+def _model_check() -> Check:
     try:
-        path = resolve_model("full")
-        rows.append(("Pose model", True, f"{path.name}, checksum verified"))
+        return Check("Pose model", True, f"{resolve_model('full').name}, checksum verified")
     except FormcoachError as error:
-        rows.append(("Pose model", False, str(error)))
-    cameras = list_cameras()
-    rows.append(
-        (
-            "Cameras",
-            bool(cameras),
-            f"found {cameras}" if cameras else "none found; use --source FILE to coach from a video",
-        )
-    )
+        return Check("Pose model", False, str(error))
+
+
+def _speech_check() -> Check:
     try:
         from formcoach.feedback.speech import probe_speech
-
-        speech_ok, speech_detail = probe_speech()
     except ImportError as error:
-        speech_ok, speech_detail = False, f"speech module unavailable: {error}"
-    rows.append(("Speech", speech_ok, speech_detail))
-    has_display = sys.platform in ("win32", "darwin") or bool(
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    )
-    rows.append(
-        ("Display", has_display, "available" if has_display else "no display; use --no-window (or run under Xvfb)")
-    )
+        return Check("Speech", False, f"speech module unavailable: {error}")
+    return Check("Speech", *probe_speech())
+
+
+def _library_check() -> Check:
     try:
-        library = load_library()
-        rows.append(("Exercises", True, f"{len(library)} exercise files valid"))
+        return Check("Exercises", True, f"{len(load_library())} exercise files valid")
     except FormcoachError as error:
-        rows.append(("Exercises", False, str(error)))
+        return Check("Exercises", False, str(error))
+
+
+def doctor_checks() -> list[Check]:
+    from formcoach.coach import display_available
+
+    python_ok = sys.version_info >= (3, 11)
+    cameras = list_cameras()
+    no_camera = "none found; use --source FILE to coach from a video"
+    display = display_available()
+    return [
+        Check("Python", python_ok, platform.python_version() if python_ok else "needs Python 3.11 or newer"),
+        _model_check(),
+        Check("Cameras", bool(cameras), f"found {cameras}" if cameras else no_camera),
+        _speech_check(),
+        Check("Display", display, "available" if display else "no display; use --no-window (or run under Xvfb)"),
+        _library_check(),
+    ]
+
+
+@app.command()
+def doctor() -> None:
+    """Check this machine: Python, pose model, cameras, speech engine, display, exercise files.
+
+    Exits with 1 when any check needs fixing. Example: `formcoach doctor`
+    """
+    checks = doctor_checks()
     table = Table("check", "status", "detail")
-    for name, ok, detail in rows:
-        table.add_row(name, "[green]OK[/]" if ok else "[yellow]FIX[/]", detail)
+    for check in checks:
+        table.add_row(check.name, "[green]OK[/]" if check.ok else "[yellow]FIX[/]", check.detail)
     console.print(table)
+    console.print(f"log of the last command: {log_path()}")
+    console.print(f"your settings (exercise folders, recordings): {config_path()}")
+    failing = [check.name for check in checks if not check.ok]
+    if failing:
+        err_console.print(f"{len(failing)} of {len(checks)} checks need fixing: {', '.join(failing)}")
+        raise typer.Exit(1)
+    console.print("everything is ready")
 
 
 @app.callback(invoke_without_command=True)
@@ -352,7 +377,16 @@ SpeechWavOption = Annotated[
 ]
 RecordOption = Annotated[bool, typer.Option("--record/--no-record", help="Keep the session in --recordings.")]
 VideoOption = Annotated[bool, typer.Option("--video/--no-video", help="Record the video (or landmarks only).")]
-RecordingsOption = Annotated[Path, typer.Option(help="Where sessions are recorded.")]
+RecordingsOption = Annotated[
+    Path | None,
+    typer.Option(help="Where sessions are kept (default: your data folder, or `recordings` in config.toml)."),
+]
+
+
+def _recordings(folder: Path | None) -> Path:
+    return folder if folder is not None else recordings_dir()
+
+
 PainOption = Annotated[int | None, typer.Option(min=0, max=10, help="Your pain now, 0–10 (kept with the session).")]
 PainAfterOption = Annotated[
     int | None, typer.Option(min=0, max=10, help="Pain after the session, 0–10 (else asked at the end).")
@@ -374,7 +408,7 @@ def coach(
     summary_json: Annotated[Path | None, typer.Option("--summary-json", help="Also write the summary here.")] = None,
     record: RecordOption = True,
     video: VideoOption = True,
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
     pain: PainOption = None,
     pain_after: PainAfterOption = None,
 ) -> None:
@@ -403,7 +437,7 @@ def _coach_options(
     speech_wav: Path | None,
     record: bool,
     video: bool,
-    recordings: Path,
+    recordings: Path | None,
     summary_json: Path | None,
     sides: tuple[str, ...] | None = None,
 ) -> CoachOptions:
@@ -414,7 +448,7 @@ def _coach_options(
         sides=sides,
         window=_window_wanted(window),
         speech=SpeechOptions(mute=mute, wav_dir=speech_wav, voice=voice, rate=rate),
-        record_dir=recordings if record else None,
+        record_dir=_recordings(recordings) if record else None,
         save_video=video,
         summary_json=summary_json,
     )
@@ -466,7 +500,7 @@ def routine(
     ] = None,
     record: RecordOption = True,
     video: VideoOption = True,
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
     pain: PainOption = None,
     pain_after: PainAfterOption = None,
 ) -> None:
@@ -480,6 +514,7 @@ def routine(
     console.print(f"[bold]{plan.name}[/]: {len(plan.steps)} exercises, about {plan.planned_s / 60:.0f} minutes")
     with _live_run(source, camera, model_path, plan.name) as (frames, estimator, advance):
         result = coach_routine(plan, frames, estimator, options, model_path, on_step=advance)
+    console.print(result.progress.closing(plan.name))
     _report(result.summaries, result.recording, pain, pain_after)
 
 
@@ -681,14 +716,36 @@ def _print_eval_figures(scores: list[ClipScore]) -> None:
         console.print(angles)
 
 
-def _session(path: Path, recordings: Path) -> Recording:
-    """A recording by folder path, or by name inside the recordings folder."""
-    from formcoach.recording.reader import load_recording
+def _session_folder(path: Path, recordings: Path | None) -> Path:
+    """A session's folder by path, or by name inside the recordings folder: one exercise's
+    recording, or a routine's folder holding one per exercise."""
+    from formcoach.recording.reader import find_recordings
 
-    folder = path if path.exists() else recordings / path
+    folder = path if path.exists() else _recordings(recordings) / path
     if not folder.exists():
         raise FormcoachError(f"no recording {path} (see `formcoach sessions list`)")
-    return load_recording(folder)
+    if not (folder / "meta.json").exists() and not find_recordings(folder):
+        raise FormcoachError(f"{folder} is not a formcoach recording nor a routine's folder (no meta.json in it)")
+    return folder
+
+
+def _recordings_in(folder: Path) -> list[Recording]:
+    """The recording in ``folder``, or each exercise's of a routine's folder, oldest first."""
+    from formcoach.recording.reader import find_recordings, load_recording
+
+    if (folder / "meta.json").exists():
+        return [load_recording(folder)]
+    return [load_recording(inner) for inner in reversed(find_recordings(folder))]
+
+
+def _session(path: Path, recordings: Path | None) -> Recording:
+    """One exercise's recording; a routine's folder names the ones to choose from."""
+    folder = _session_folder(path, recordings)
+    found = _recordings_in(folder)
+    if len(found) > 1 or found[0].folder != folder:
+        names = ", ".join(r.folder.name for r in found)
+        raise FormcoachError(f"{folder.name} is a routine's folder: choose one of its exercises ({names})")
+    return found[0]
 
 
 @app.command("replay")
@@ -706,7 +763,7 @@ def replay_command(
         typer.Option("--csv", help="Each frame's measurements and rule verdicts (rule:ID 1 kept, 0 broken) as CSV."),
     ] = None,
     mot_out: Annotated[Path | None, typer.Option("--mot", help="Write the measurement series as OpenSim .mot.")] = None,
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
 ) -> None:
     """Play a recorded session with the live overlay and a timeline of reps, holds and corrections.
 
@@ -759,16 +816,19 @@ def report(
     out: Annotated[
         Path | None, typer.Option(help="Where to write the HTML (default: report.html in the session).")
     ] = None,
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
 ) -> None:
     """One self-contained HTML page for a session: summary, each correction with a picture,
     every measurement over time against its target band, and range of motion per side."""
     from formcoach.report.session import write_session_report
 
-    folder = _session(session, recordings).folder
+    found = _recordings_in(_session_folder(session, recordings))
+    if out is not None and len(found) > 1:
+        raise FormcoachError("--out names one file, and a routine's folder makes one report per exercise")
     with progress_bar("Writing the report", None):
-        path = write_session_report(folder, out)
-    console.print(f"report → {path}")
+        paths = [write_session_report(recording.folder, out) for recording in found]
+    for path in paths:
+        console.print(f"report → {path}")
 
 
 @app.command()
@@ -776,12 +836,13 @@ def history(
     out: Annotated[
         Path | None, typer.Option(help="Where to write the HTML (default: history.html in --recordings).")
     ] = None,
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
 ) -> None:
     """Progress over weeks: sessions per week against the plan (3–5 a week for 3–6 weeks),
     streaks, range of motion per exercise and side, corrections and pain over time."""
     from formcoach.report.history import write_history
 
+    recordings = _recordings(recordings)
     if not recordings.exists():
         raise FormcoachError(f"no recordings in {recordings} yet: coach a session first")
     with progress_bar("Writing the history", None):
@@ -794,23 +855,24 @@ def sessions_pain(
     session: Annotated[Path, typer.Argument(help="Recording folder or name.")],
     before: Annotated[int | None, typer.Option(min=0, max=10, help="Pain before the session, 0–10.")] = None,
     after: Annotated[int | None, typer.Option(min=0, max=10, help="Pain after the session, 0–10.")] = None,
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
 ) -> None:
     """Add or correct a session's pain ratings (shown in its report and in the history)."""
     from formcoach.report.pain import save_pain
 
-    save_pain(_session(session, recordings).folder, before, after)
+    save_pain(_session_folder(session, recordings), before, after)
     console.print("saved")
 
 
 @sessions_app.command("list")
-def sessions_list(recordings: RecordingsOption = RECORDINGS_DIR) -> None:
+def sessions_list(recordings: RecordingsOption = None) -> None:
     """Every recorded session, newest first."""
     from formcoach.recording.reader import find_recordings
 
+    recordings = _recordings(recordings)
     table = Table("session", "exercise", "duration", "reps", "hold", "corrections")
     for folder in find_recordings(recordings):
-        summary = _read_summary(folder)
+        summary = _read_json(folder / "summary.json")
         if summary is None:
             table.add_row(folder.name, "?", "(interrupted: no summary)", "", "", "")
             continue
@@ -827,20 +889,33 @@ def sessions_list(recordings: RecordingsOption = RECORDINGS_DIR) -> None:
     console.print(table)
 
 
-def _read_summary(folder: Path) -> dict[str, Any] | None:
+def _read_json(path: Path) -> dict[str, Any] | None:
     import json
 
-    path = folder / "summary.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 
 @sessions_app.command("show")
 def sessions_show(
     session: Annotated[Path, typer.Argument(help="Recording folder or name.")],
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
 ) -> None:
-    """A session's summary and corrections."""
-    recording = _session(session, recordings)
+    """A session's summary and corrections (each exercise's, for a routine's folder).
+
+    Example: `formcoach sessions show 2026-03-02_180000_lunge`
+    """
+    folder = _session_folder(session, recordings)
+    routine = _read_json(folder / "routine.json")
+    if routine is not None and "done" in routine:  # a routine's folder: what was done of it first
+        from formcoach.coach import RoutineProgress
+
+        done, unfinished, not_started = (tuple(routine[key]) for key in ("done", "unfinished", "not_started"))
+        console.print(RoutineProgress(done, unfinished, not_started).closing(routine["name"]))
+    for recording in _recordings_in(folder):
+        _show_recording(recording)
+
+
+def _show_recording(recording: Recording) -> None:
     meta = recording.meta
     console.print(f"[bold]{recording.folder.name}[/]: {meta.get('exercise')} from {meta.get('source')}")
     size = f"{meta.get('width')}×{meta.get('height')}"
@@ -857,16 +932,16 @@ def sessions_show(
 def sessions_delete(
     session: Annotated[Path, typer.Argument(help="Recording folder or name.")],
     yes: Annotated[bool, typer.Option("--yes", help="Don't ask.")] = False,
-    recordings: RecordingsOption = RECORDINGS_DIR,
+    recordings: RecordingsOption = None,
 ) -> None:
     """Delete a recorded session for good."""
     import shutil
 
-    recording = _session(session, recordings)
-    if not yes and not typer.confirm(f"Delete {recording.folder}?"):
+    folder = _session_folder(session, recordings)
+    if not yes and not typer.confirm(f"Delete {folder}?"):
         raise typer.Exit(1)
-    shutil.rmtree(recording.folder)
-    console.print(f"deleted {recording.folder}")
+    shutil.rmtree(folder)
+    console.print(f"deleted {folder}")
 
 
 def print_summary(summary: dict[str, Any]) -> None:
@@ -879,8 +954,7 @@ def print_summary(summary: dict[str, Any]) -> None:
         sets = ", ".join(f"{s['reps']}" for s in entry["sets"]) or "–"
         target = entry.get("hold_target_s")
         hold = f"{entry['hold_s']:.0f} / {target:g} s" if target else "–"
-        legs = Counter(rep.get("leg") or "unknown" for rep in summary["reps"] if rep["side"] == side)
-        leg_cell = [", ".join(f"{n} {leg}" for leg, n in sorted(legs.items())) or "–"] if by_leg else []
+        leg_cell = [_legs_cell(side, summary["reps"])] if by_leg else []
         table.add_row(side, str(entry["reps"]), *leg_cell, sets, hold)
     console.print(table)
     if summary["cues"]:
@@ -889,8 +963,18 @@ def print_summary(summary: dict[str, Any]) -> None:
             console.print(f"  {cue['t']:6.1f} s  {cue['rule']}: {cue['text']}")
 
 
+def _legs_cell(side: str, reps: list[dict[str, Any]]) -> str:
+    """How many of a side's reps each leg did; blank for a bilateral move (both legs work)."""
+    if side == BOTH:
+        return ""
+    legs = Counter(rep.get("leg") or "unknown" for rep in reps if rep["side"] == side)
+    return ", ".join(f"{n} {leg}" for leg, n in sorted(legs.items())) or "–"
+
+
 def main() -> None:
-    """Entry point: a clear one-line error and a non-zero exit instead of a traceback."""
+    """Entry point: a clear one-line error and a non-zero exit instead of a traceback; the
+    native libraries' log lines go to the log file, never onto the terminal."""
+    route_output_to_log(log_path())
     try:
         app()
     except FormcoachError as error:

@@ -11,7 +11,7 @@ import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,6 @@ from formcoach.types import COUNT, SAFETY, Frame
 if TYPE_CHECKING:
     from formcoach.feedback.window import RestScreen
 
-RECORDINGS_DIR = Path(__file__).resolve().parents[1] / "recordings"
 CUE_SHOWN_S = 4.0  # how long a spoken cue stays on screen
 
 
@@ -202,6 +201,36 @@ class RoutineResult:
     summaries: list[dict[str, Any]]
     recording: Path | None
     quit: bool
+    progress: RoutineProgress
+
+
+@dataclass(frozen=True)
+class RoutineProgress:
+    """Which of a routine's exercises were done, begun but not finished, and never begun (names)."""
+
+    done: tuple[str, ...]
+    unfinished: tuple[str, ...]
+    not_started: tuple[str, ...]
+
+    @classmethod
+    def of(cls, routine: Routine, completed: list[bool]) -> RoutineProgress:
+        names = [step.exercise.name for step in routine.steps]
+        begun = names[: len(completed)]
+        return cls(
+            tuple(name for name, ok in zip(begun, completed, strict=True) if ok),
+            tuple(name for name, ok in zip(begun, completed, strict=True) if not ok),
+            tuple(names[len(completed) :]),
+        )
+
+    def closing(self, routine_name: str) -> str:
+        """What is said at the end: praise only for a whole routine, else what was and was not done."""
+        if not self.unfinished and not self.not_started:
+            return f"{routine_name} done. Well done."
+        parts = [f"{routine_name} stopped."]
+        for label, names in (("Done", self.done), ("Not finished", self.unfinished), ("Not started", self.not_started)):
+            if names:
+                parts.append(f"{label}: {', '.join(names)}.")
+        return " ".join(parts)
 
 
 def _rest(frames: Iterator[Frame], until_t: float, screen: RestScreen | None) -> Frame | None:
@@ -238,6 +267,7 @@ def coach_routine(
     frames: Iterator[Frame] = iter(source)
     folder = session_folder(options.record_dir, routine.id) if options.record_dir else None
     summaries: list[dict[str, Any]] = []
+    completed: list[bool] = []
     quit_early = False
     with start_speech(options.speech) as speech:
         t = 0.0
@@ -254,6 +284,7 @@ def coach_routine(
                 exercise, source, estimator, step_options, model_path, on_step, frames=frames, speech=speech
             )
             summaries.append(result.summary)
+            completed.append(result.completed)
             t = result.end_t  # stream time: rests are timed on the frames, like everything else
             if result.quit:
                 quit_early = True
@@ -269,11 +300,18 @@ def coach_routine(
                 if first is None:
                     break
                 frames = itertools.chain([first], frames)
-        speech.say(Utterance(t, f"{routine.name} done. Well done.", COUNT, "routine_done", t))
-    routine_summary = {"routine": routine.id, "name": routine.name, "exercises": summaries, "completed": not quit_early}
+        progress = RoutineProgress.of(routine, completed)
+        speech.say(Utterance(t, progress.closing(routine.name), COUNT, "routine_done", t))
+    routine_summary = {
+        "routine": routine.id,
+        "name": routine.name,
+        "exercises": summaries,
+        "completed": not progress.unfinished and not progress.not_started,
+        **asdict(progress),
+    }
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         write_json(routine_summary, folder / "routine.json")
     if options.summary_json:
         write_json(routine_summary, options.summary_json)
-    return RoutineResult(summaries, folder, quit_early)
+    return RoutineResult(summaries, folder, quit_early, progress)

@@ -94,8 +94,6 @@ def build_summary(
             },
         )
 
-    for side in exercise.sides:
-        side_entry(side)
     reps, cycles, holds, cues, hints = [], [], [], [], []
     started = next((e.t for e in events if e.kind is EventKind.START), None)
     open_hold: dict[str, float] = {}
@@ -133,6 +131,9 @@ def build_summary(
         holds.append({"side": side, "start_s": round(start, 3), "end_s": round(end_t, 3)})
     for side, value in hold_s.items():
         side_entry(side)["hold_s"] = round(value, 2)
+    # Only the sides the session reached (a side asked for but never begun is no "0 reps" row).
+    order = {side: i for i, side in enumerate(exercise.sides)}
+    sides = dict(sorted(sides.items(), key=lambda item: order.get(item[0], len(order))))
     return {
         "format": SUMMARY_FORMAT,
         "version": SUMMARY_VERSION,

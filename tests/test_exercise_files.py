@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from formcoach.checkers.session import ExerciseSession
-from formcoach.exercises.loader import EXERCISES_DIR, ExerciseFileError, load_library, parse_exercise
+from formcoach.exercises.loader import ExerciseFileError, load_library, parse_exercise
 from formcoach.exercises.schema import BOTH, Kind
 from formcoach.measurements import MEASUREMENTS
+from formcoach.places import EXERCISES_DIR
 
 EXERCISE_FILES = sorted(EXERCISES_DIR.glob("*.toml"))
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from formcoach.errors import FormcoachError
-from formcoach.pose.models import MODELS_DIR, ModelInfo, download_model, load_manifest, resolve_model, sha256_of
+from formcoach.places import MODELS_DIR
+from formcoach.pose.models import ModelInfo, download_model, load_manifest, resolve_model, sha256_of
 
 
 def fake_bundle() -> bytes:

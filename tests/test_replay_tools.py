@@ -3,6 +3,7 @@ Uses the golden recording (no model, no footage) plus a short recorded video whe
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -124,3 +125,33 @@ def test_replay_command_writes_rules_to_csv_and_only_angles_to_mot(golden: Path,
     assert mot_header == ["time", *(name for name in csv_header[1:] if not name.startswith("rule:"))]
     assert mot[3] == f"nColumns={len(mot_header)}"
     assert all(len(line.split("\t")) == len(mot_header) for line in mot[7:])
+
+
+def test_a_routines_folder_works_where_a_session_folder_does(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from formcoach.cli import app
+
+    routine = tmp_path / "recordings" / "2026-11-02_180000_daily_hips"
+    for n in (1, 2):
+        shutil.copytree(DATA / "golden_bridge", routine / f"2026-11-02_18000{n}_glute_bridge")
+    (routine / "routine.json").write_text(
+        '{"routine": "daily_hips", "name": "Daily hips", "exercises": [], "completed": false,'
+        ' "done": ["Glute bridge"], "unfinished": ["Glute bridge"], "not_started": ["Lunge"]}'
+    )
+    runner = CliRunner()
+    shown = runner.invoke(app, ["sessions", "show", str(routine)])
+    assert shown.exit_code == 0, shown.output
+    assert "Daily hips stopped. Done: Glute bridge. Not finished: Glute bridge. Not started: Lunge." in shown.output
+    assert shown.output.count("glute_bridge from glute_bridge__darebee.mp4") == 2
+    reported = runner.invoke(app, ["report", routine.name, "--recordings", str(routine.parent)])
+    assert reported.exit_code == 0, reported.output
+    assert sorted(p.parent.name for p in routine.rglob("report.html")) == [
+        "2026-11-02_180001_glute_bridge",
+        "2026-11-02_180002_glute_bridge",
+    ]
+    assert runner.invoke(app, ["sessions", "pain", str(routine), "--before", "3"]).exit_code == 0
+    assert json.loads((routine / "pain.json").read_text())["before"] == 3
+    replayed = runner.invoke(app, ["replay", str(routine), "--csv", str(tmp_path / "out.csv")])
+    assert replayed.exit_code != 0
+    assert "is a routine's folder: choose one of its exercises" in str(replayed.exception)

@@ -247,7 +247,7 @@ def test_session_report_is_self_contained_and_complete(lunge_recording, tmp_path
     assert "<script" not in html and 'src="http' not in html and "<link" not in html  # loads nothing
     assert "<h1>Lunge</h1>" in html
     assert f"{summary['sides']['left']['reps']} reps (target: 2 sets of 12)" in html
-    assert "Right side</td><td>not started" in html
+    assert "Right side" not in html  # never begun: the summary holds only the sides coached
     # The correction: time, rule, text (escaped), and a thumbnail of the video at that time.
     cue = summary["cues"][0]
     assert "rule torso_upright" in html and "Keep your torso upright. Lift your chest." in html
@@ -331,6 +331,22 @@ def test_history_counts_weeks_and_advises_on_pain(lunge_recording, tmp_path):
     plots = embedded_images(html, "image/png")
     assert len(plots) == 4  # weeks, pain, range of motion (lunge), corrections
     assert colour_pixels(plots[0], BAND, tolerance=10) > 3000  # bars of weeks meeting the plan
+
+
+def test_history_puts_pain_on_the_row_of_the_run_it_was_given_with(tmp_path):
+    """Two coach runs ten minutes apart make one practice session; the pain was given with
+    the second, so it shows on the second's row and nowhere else."""
+    root = tmp_path / "recordings"
+    golden = Path(__file__).parent / "data" / "golden_bridge"
+    for n, started in enumerate(("2026-11-02T18:00:00", "2026-11-02T18:10:00")):
+        folder = root / f"2026-11-02_18{n}000_glute_bridge"
+        shutil.copytree(golden, folder)
+        meta = json.loads((folder / "meta.json").read_text())
+        (folder / "meta.json").write_text(json.dumps(meta | {"started_at": started}))
+    save_pain(folder, before=6)
+    html = write_history(root, tmp_path / "history.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><td>(Mon 02 Nov 2026 18:\d\d)</td>.*?</td><td class='num'>\d+</td><td>([^<]*)</td>", html)
+    assert rows == [("Mon 02 Nov 2026 18:00", ""), ("Mon 02 Nov 2026 18:10", "6 / –")]
 
 
 # -- rendered in a browser ---------------------------------------------------------------

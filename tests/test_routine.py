@@ -55,7 +55,7 @@ def bridge_footage() -> dict[int, object]:
 
 
 def run_routine(
-    monkeypatch: pytest.MonkeyPatch, window: bool
+    monkeypatch: pytest.MonkeyPatch, window: bool, until_s: float | None = None
 ) -> tuple[coach_module.RoutineResult, list[float], list[str]]:
     transcript = Transcript()
     monkeypatch.setattr(coach_module, "start_speech", lambda _options: SpeechWorker(speaker=transcript))
@@ -65,8 +65,9 @@ def run_routine(
     def on_step(step: Step) -> None:
         times.append(step.update.t)
 
+    frames = Frames(len(poses) if until_s is None else round(until_s * FPS))
     result = coach_routine(
-        bridge_routine(), Frames(len(poses)), ScriptedEstimator(poses), CoachOptions(window=window), on_step=on_step
+        bridge_routine(), frames, ScriptedEstimator(poses), CoachOptions(window=window), on_step=on_step
     )
     return result, times, transcript.said
 
@@ -90,6 +91,16 @@ def test_exercises_run_in_turn_with_rests_timed_on_the_frames(monkeypatch: pytes
         "Next: Glute bridge. " + bridge_routine().steps[2].exercise.placement,
         "Bridges done. Well done.",
     ]
+
+
+def test_a_routine_cut_short_says_what_was_done_and_what_was_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The video ends during the second exercise (its reps run from ~9 s to ~12.6 s).
+    result, _, said = run_routine(monkeypatch, window=False, until_s=10.0)
+    assert [s["sides"]["both"]["reps"] for s in result.summaries] == [2, 0]
+    closing = "Bridges stopped. Done: Glute bridge. Not finished: Glute bridge. Not started: Glute bridge."
+    assert said[-1] == result.progress.closing("Bridges") == closing
+    assert not any("Well done" in text for text in said)
+    assert (len(result.progress.done), len(result.progress.unfinished), len(result.progress.not_started)) == (1, 1, 1)
 
 
 class FakeScreen:

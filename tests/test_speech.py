@@ -232,6 +232,45 @@ def test_speakers_mode_without_aplay_warns_once_and_mutes(monkeypatch: pytest.Mo
     assert speech.probe_speech()[0] is False
 
 
+class FakeAlsa:
+    """libasound's snd_pcm_open/close, answering ``status`` (0, or a negative errno)."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.opened: list[bytes] = []
+        self.closed = 0
+
+    def snd_pcm_open(self, _pcm: object, name: bytes, _stream: int, _mode: int) -> int:
+        self.opened.append(name)
+        return self.status
+
+    def snd_pcm_close(self, _pcm: object) -> int:
+        self.closed += 1
+        return 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ALSA is how espeak plays sound on Linux")
+@pytest.mark.parametrize(("status", "problem"), [(-2, True), (0, False), (-16, False)])  # ENOENT, opened, EBUSY
+def test_speakers_mode_without_a_sound_device_warns_once_and_mutes(
+    monkeypatch: pytest.MonkeyPatch, status: int, problem: bool
+) -> None:
+    import formcoach.feedback.speech as speech
+
+    alsa = FakeAlsa(status)
+    monkeypatch.setattr(speech.ctypes, "CDLL", lambda _name: alsa)
+    monkeypatch.setattr(speech.shutil, "which", lambda _name: "/usr/bin/aplay")
+    monkeypatch.setattr(speech._Pyttsx3, "speak", lambda _self, _text: None)  # never the real speakers
+    warnings: list[str] = []
+    with SpeechWorker(on_warning=warnings.append) as worker:
+        for text in TEXTS:
+            worker.say(utterance(text))
+    assert alsa.opened == [b"default"]  # asked once, not per utterance
+    assert alsa.closed == (status == 0)
+    assert warnings == (["no sound device (ALSA's default output does not open); cues are shown, not spoken"]
+                        if problem else [])  # fmt: skip
+    assert worker.mode is (SpeechMode.MUTE if problem else SpeechMode.SPEAKERS)
+
+
 def test_rendering_prints_nothing_on_the_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     render(tmp_path, TEXTS[:2])  # pyttsx3's espeak driver prints "Audio saved to …" per file
     out, err = capsys.readouterr()

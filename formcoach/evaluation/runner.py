@@ -25,7 +25,7 @@ from formcoach.evaluation.pose_cache import (
     write_cache,
 )
 from formcoach.evaluation.score import ClipOutcome
-from formcoach.exercises.loader import EXERCISES_DIR, find_exercise
+from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.schema import BOTH
 from formcoach.measurements import measure
 from formcoach.pipeline import Step
@@ -123,7 +123,7 @@ def _cached_poses(video: Path, model_path: Path, cache_dir: Path) -> tuple[float
 
 
 def evaluate_clip(
-    label: ClipLabel, model_path: Path, cache_dir: Path | None = None, exercises_dir: Path = EXERCISES_DIR
+    label: ClipLabel, model_path: Path, cache_dir: Path | None = None, exercises_dir: Path | None = None
 ) -> ClipOutcome:
     """Coach one clip as its ``coach_as`` exercise (runs in a worker process); with a
     ``cache_dir`` the poses come from (and go to) the pose cache."""

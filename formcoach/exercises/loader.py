@@ -27,8 +27,8 @@ from formcoach.exercises.schema import (
     bind_side,
 )
 from formcoach.measurements import BODY_PARTS, MEASUREMENTS
+from formcoach.places import exercise_dirs
 
-EXERCISES_DIR = Path(__file__).resolve().parents[2] / "exercises"
 SCHEMA_VERSION = 1
 SIDE_CHOICES = ("left", "right", BOTH)
 T = TypeVar("T")
@@ -396,20 +396,33 @@ def _view_tolerance(top: TomlTable) -> float:
     return tolerance
 
 
-def load_library(directory: Path = EXERCISES_DIR) -> dict[str, ExerciseDef]:
-    """Every exercise in ``directory``, by id. Any bad file stops the load with its error."""
-    if not directory.is_dir():
-        raise FormcoachError(f"exercise folder not found: {directory}")
+def _folders(directory: Path | None) -> tuple[Path, ...]:
+    folders = (directory,) if directory is not None else exercise_dirs()
+    for folder in folders:
+        if not folder.is_dir():
+            raise FormcoachError(f"exercise folder not found: {folder}")
+    return folders
+
+
+def exercise_files(directory: Path | None = None) -> list[Path]:
+    """The exercise files in ``directory``, or in the user's folders and the shipped library."""
+    return [path for folder in _folders(directory) for path in sorted(folder.glob("*.toml"))]
+
+
+def load_library(directory: Path | None = None) -> dict[str, ExerciseDef]:
+    """Every exercise in ``directory`` (default: the user's folders and the shipped library; a
+    user's file replaces the shipped one of the same id), by id. A bad file stops the load."""
     library: dict[str, ExerciseDef] = {}
-    for path in sorted(directory.glob("*.toml")):
+    for path in exercise_files(directory):  # the user's folders come first: their files win
         exercise = parse_exercise(path)
-        library[exercise.id] = exercise
-    return library
+        library.setdefault(exercise.id, exercise)
+    return dict(sorted(library.items()))
 
 
-def find_exercise(exercise_id: str, directory: Path = EXERCISES_DIR) -> ExerciseDef:
-    path = directory / f"{exercise_id}.toml"
-    if not path.exists():
-        known = ", ".join(sorted(p.stem for p in directory.glob("*.toml")))
-        raise FormcoachError(f"unknown exercise {exercise_id!r}; known: {known}")
-    return parse_exercise(path)
+def find_exercise(exercise_id: str, directory: Path | None = None) -> ExerciseDef:
+    files = exercise_files(directory)
+    for path in files:
+        if path.stem == exercise_id:
+            return parse_exercise(path)
+    known = ", ".join(sorted({p.stem for p in files}))
+    raise FormcoachError(f"unknown exercise {exercise_id!r}; known: {known}")

@@ -18,10 +18,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from formcoach.errors import FormcoachError
-from formcoach.exercises.loader import EXERCISES_DIR, SIDE_CHOICES, ExerciseFileError, TomlTable, load_library
+from formcoach.exercises.loader import SIDE_CHOICES, ExerciseFileError, TomlTable, load_library
 from formcoach.exercises.schema import BOTH, ExerciseDef
-
-ROUTINES_DIR = Path(__file__).resolve().parents[2] / "routines"
+from formcoach.places import ROUTINES_DIR
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ def parse_routine(path: Path, library: dict[str, ExerciseDef]) -> Routine:
     return routine
 
 
-def load_routines(directory: Path = ROUTINES_DIR, exercises_dir: Path = EXERCISES_DIR) -> dict[str, Routine]:
+def load_routines(directory: Path = ROUTINES_DIR, exercises_dir: Path | None = None) -> dict[str, Routine]:
     library = load_library(exercises_dir)
     return {p.stem: parse_routine(p, library) for p in sorted(directory.glob("*.toml"))}
 

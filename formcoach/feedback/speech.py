@@ -12,6 +12,8 @@ still work.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import logging
 import shutil
@@ -32,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 LOG_NAME = "speech.jsonl"
 WAV_WAIT_S = 30.0  # longest a WAV may take to appear after runAndWait returns
+_SND_PCM_STREAM_PLAYBACK = 0
+_SND_PCM_NONBLOCK = 1  # a device held by another program answers EBUSY at once instead of blocking
 
 # espeak keeps one synthesis callback and one set of voice parameters per process: two
 # engines alive at once (two workers, or a new one before the old is gone) cross their wires.
@@ -85,8 +89,12 @@ class _Pyttsx3:
 
     def playback_problem(self) -> str | None:
         """Why this engine cannot reach the speakers, if it cannot (it can still write WAVs)."""
-        if self.driver == "espeak" and sys.platform.startswith("linux") and shutil.which("aplay") is None:
+        if self.driver != "espeak" or not sys.platform.startswith("linux"):
+            return None
+        if shutil.which("aplay") is None:
             return "pyttsx3's espeak driver plays sound through aplay, which is missing (install alsa-utils)"
+        if not _alsa_default_device_opens():
+            return "no sound device (ALSA's default output does not open)"
         return None
 
     def speak(self, text: str) -> None:
@@ -108,6 +116,20 @@ class _Pyttsx3:
                 time.sleep(0.01)
 
         self._use_engine(run)
+
+
+def _alsa_default_device_opens() -> bool:
+    """Whether ALSA's default playback device opens, as aplay would open it. Without one,
+    every utterance would only print ALSA's errors; asked once, through libasound itself."""
+    try:
+        alsa = ctypes.CDLL("libasound.so.2")
+    except OSError:
+        return False  # no ALSA library: aplay could not run either
+    pcm = ctypes.c_void_p()
+    status = int(alsa.snd_pcm_open(ctypes.byref(pcm), b"default", _SND_PCM_STREAM_PLAYBACK, _SND_PCM_NONBLOCK))
+    if status == 0:
+        alsa.snd_pcm_close(pcm)
+    return status == 0 or status == -errno.EBUSY  # busy: there, and in use by another program
 
 
 def _ignore_callbacks_into_finished_engines() -> None:

@@ -7,41 +7,19 @@ from the frames.
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
+
+# MediaPipe's C++ side logs to descriptor 2 from its own threads, and no environment
+# variable quiets version 1.2; `formcoach.logs` routes it to the log file for every command.
+import mediapipe as mp
 import numpy as np
+from mediapipe.tasks.python import BaseOptions, vision
 
 from formcoach.errors import FormcoachError
 from formcoach.landmarks import NUM_LANDMARKS
 from formcoach.types import Frame, Pose
-
-# MediaPipe's C++ side logs to stderr on every start; keep a user's terminal readable.
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import mediapipe as mp
-from mediapipe.tasks.python import BaseOptions, vision
-
-
-@contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Hide the C++ start-up chatter (TFLite delegate, glog notices) that MediaPipe prints
-    on its own file descriptor while it builds the graph."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 class MediaPipePoseEstimator:
@@ -63,8 +41,7 @@ class MediaPipePoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
         )
         try:
-            with _native_stderr_silenced():
-                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as error:
             raise FormcoachError(f"cannot load pose model {model_path}: {error}") from None
         self._last_ms = -1

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from formcoach.errors import FormcoachError
+from formcoach.places import MODELS_DIR
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 BUNDLE_MEMBERS = frozenset({"pose_detector.tflite", "pose_landmarks_detector.tflite"})
 REBUILD_HINT = "restore it with `git checkout -- models/` or rebuild it with `python models/build_pose_model.py`"
 CHUNK = 1 << 16

@@ -172,6 +172,9 @@ class PracticeSession:
     recordings: tuple[SessionData, ...]
     before: int | None
     after: int | None
+    # Each recording's own (before, after): pain is given with one coach run or routine, so
+    # it belongs on that row, not on the first row of the practice session.
+    recording_pain: tuple[tuple[int | None, int | None], ...] = ()
 
     @property
     def pain(self) -> int | None:
@@ -240,15 +243,25 @@ def load_sessions(recordings_dir: Path) -> tuple[list[PracticeSession], list[tup
     sessions = []
     for group in group_sessions(spans):
         members = tuple(loaded[i] for i in group)
-        folders_in_order: list[Path] = []
-        for data in members:
-            # A routine's own folder may hold the session's pain ratings too.
-            if data.folder.parent != recordings_dir:
-                folders_in_order.append(data.folder.parent)
-            folders_in_order.append(data.folder)
-        before, after = _pain_of(list(dict.fromkeys(folders_in_order)))
-        sessions.append(PracticeSession(spans[group[0]][0], max(spans[i][1] for i in group), members, before, after))
+        pain_rows = _pain_folders(members, recordings_dir)
+        before, after = _pain_of([where for row in pain_rows for where in row])
+        start, end = spans[group[0]][0], max(spans[i][1] for i in group)
+        per_row = tuple(_pain_of(row) for row in pain_rows)
+        sessions.append(PracticeSession(start, end, members, before, after, per_row))
     return sessions, skipped
+
+
+def _pain_folders(members: Sequence[SessionData], recordings_dir: Path) -> list[list[Path]]:
+    """Where each recording's pain ratings are: its folder, and for the first exercise of a
+    routine also the routine's folder (where `formcoach routine --pain` keeps them)."""
+    rows: list[list[Path]] = []
+    seen: set[Path] = set()
+    for data in members:
+        routine = data.folder.parent
+        first_of_routine = routine != recordings_dir and routine not in seen
+        seen.add(routine)
+        rows.append([routine, data.folder] if first_of_routine else [data.folder])
+    return rows
 
 
 # -- page --------------------------------------------------------------------------------
@@ -503,7 +516,8 @@ def _sessions_table(sessions: list[PracticeSession], out: Path) -> str:
                 for side, entry in summary.get("sides", {}).items()
                 if side in data.sides
             )
-            pain = " / ".join("–" if v is None else str(v) for v in (session.before, session.after)) if i == 0 else ""
+            ratings = session.recording_pain[i]
+            pain = " / ".join("–" if v is None else str(v) for v in ratings) if ratings != (None, None) else ""
             rows.append(
                 [
                     f"{data.started:%a %d %b %Y %H:%M}" if data.started else "",

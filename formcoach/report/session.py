@@ -94,7 +94,7 @@ def _summary_html(data: SessionData) -> str:
     rows = []
     for side, entry in data.summary.get("sides", {}).items():
         said = sum(1 for e in corrections if e.side == side)
-        # The exercise file lists every side; one the session never reached is not a failure.
+        # A side begun but never past setup is not a failure.
         done = side_result(kind, entry, data.exercise) if side in data.sides else "not started"
         rows.append([side_label(side), done, str(said)])
     html += p.table(["Side", "Done", "Corrections"], rows, numeric=frozenset({2}))
