@@ -24,6 +24,7 @@ from formcoach.coach import RECORDINGS_DIR
 from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import EXERCISES_DIR, find_exercise, load_library, parse_exercise
 from formcoach.exercises.schema import BOTH
+from formcoach.files import inside
 from formcoach.measurements import MEASUREMENTS, measure
 from formcoach.pose.models import MODELS_DIR, download_model, load_manifest, resolve_model, sha256_of
 from formcoach.smoothing import PoseSmoother
@@ -682,13 +683,23 @@ def _print_eval_figures(scores: list[ClipScore]) -> None:
 
 
 def _session(path: Path, recordings: Path) -> Recording:
-    """A recording by folder path, or by name inside the recordings folder."""
+    """A recording by its name in the recordings folder, or by the folder's path."""
     from formcoach.recording.reader import load_recording
 
-    folder = path if path.exists() else recordings / path
-    if not folder.exists():
-        raise FormcoachError(f"no recording {path} (see `formcoach sessions list`)")
-    return load_recording(folder)
+    return load_recording(_session_folder(path, recordings))
+
+
+def _session_folder(path: Path, recordings: Path) -> Path:
+    """A name resolves only inside ``recordings`` (no ``..``, no symlink out of it); any
+    other existing folder is taken as the path the user typed."""
+    if not path.is_absolute() and ".." not in path.parts and (recordings / path).is_dir():
+        named = recordings / path
+        if not inside(recordings, named):
+            raise FormcoachError(f"recording {path} is a link out of {recordings}; refusing it")
+        return named
+    if path.is_dir():
+        return path
+    raise FormcoachError(f"no recording {path} (see `formcoach sessions list`)")
 
 
 @app.command("replay")
@@ -863,10 +874,15 @@ def sessions_delete(
     import shutil
 
     recording = _session(session, recordings)
-    if not yes and not typer.confirm(f"Delete {recording.folder}?"):
+    folder = recording.folder
+    # Only ever a recording inside the recordings folder: never a folder a `..`, an absolute
+    # path or a symlink leads to.
+    if folder.is_symlink() or not inside(recordings, folder):
+        raise FormcoachError(f"{session} is not a recording inside {recordings}; nothing deleted")
+    if not yes and not typer.confirm(f"Delete {folder}?"):
         raise typer.Exit(1)
-    shutil.rmtree(recording.folder)
-    console.print(f"deleted {recording.folder}")
+    shutil.rmtree(folder)
+    console.print(f"deleted {escape(str(folder))}")
 
 
 def print_summary(summary: dict[str, Any]) -> None:
@@ -889,12 +905,13 @@ def print_summary(summary: dict[str, Any]) -> None:
             console.print(f"  {cue['t']:6.1f} s  {cue['rule']}: {cue['text']}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: a clear one-line error and a non-zero exit instead of a traceback."""
     try:
-        app()
+        app(args=argv, prog_name="formcoach")
     except FormcoachError as error:
-        err_console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+        # Escaped: a path or an id with [brackets] is text, not rich markup.
+        err_console.print(f"[red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("stopped")

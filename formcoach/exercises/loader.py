@@ -26,6 +26,7 @@ from formcoach.exercises.schema import (
     View,
     bind_side,
 )
+from formcoach.files import library_file
 from formcoach.measurements import BODY_PARTS, MEASUREMENTS
 
 EXERCISES_DIR = Path(__file__).resolve().parents[2] / "exercises"
@@ -302,15 +303,21 @@ def _setup(table: TomlTable | None, sides: tuple[str, ...]) -> Setup:
     return setup
 
 
-def parse_exercise(path: Path) -> ExerciseDef:
+def read_toml(path: Path) -> dict[str, Any]:
+    """The TOML in ``path``; a file that is not one (or not a file) is a one-line error."""
     try:
         with path.open("rb") as f:
-            data = tomllib.load(f)
+            return tomllib.load(f)
     except tomllib.TOMLDecodeError as error:
         raise ExerciseFileError(path, "", f"not valid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise ExerciseFileError(path, "", "not valid TOML: not UTF-8 text") from None
     except OSError as error:
         raise ExerciseFileError(path, "", f"cannot read: {error.strerror}") from None
-    top = TomlTable(path, data)
+
+
+def parse_exercise(path: Path) -> ExerciseDef:
+    top = TomlTable(path, read_toml(path))
     version = top.get("schema_version", int)
     if version != SCHEMA_VERSION:
         raise top.error("schema_version", f"this formcoach reads version {SCHEMA_VERSION}, not {version}")
@@ -404,8 +411,4 @@ def load_library(directory: Path = EXERCISES_DIR) -> dict[str, ExerciseDef]:
 
 
 def find_exercise(exercise_id: str, directory: Path = EXERCISES_DIR) -> ExerciseDef:
-    path = directory / f"{exercise_id}.toml"
-    if not path.exists():
-        known = ", ".join(sorted(p.stem for p in directory.glob("*.toml")))
-        raise FormcoachError(f"unknown exercise {exercise_id!r}; known: {known}")
-    return parse_exercise(path)
+    return parse_exercise(library_file(directory, exercise_id, "exercise"))
