@@ -34,6 +34,10 @@ SCHEMA_VERSION = 1
 SIDE_CHOICES = ("left", "right", BOTH)
 T = TypeVar("T")
 
+# The largest size any number in an exercise file may have: angles stay within ±360, ratios
+# near 1, counts and seconds in the hundreds; 1e308 seconds or a 1e300° target is a typo.
+MAX_MAGNITUDE = 10_000.0
+
 
 class ExerciseFileError(FormcoachError):
     def __init__(self, path: Path, key: str, problem: str) -> None:
@@ -69,10 +73,18 @@ class TomlTable:
             raise self.error(name, f"must be {wanted}, got {type(value).__name__} {value!r}")
         return value
 
+    def _sane(self, name: str, value: float) -> float:
+        """``value`` if finite and of a size an exercise can have; else a one-line error."""
+        if not math.isfinite(value):
+            raise self.error(name, f"must be a finite number, got {value!r}")
+        if abs(value) > MAX_MAGNITUDE:
+            raise self.error(name, f"{value:g} is absurd (no angle, ratio, count or time exceeds {MAX_MAGNITUDE:g})")
+        return value
+
     def number(self, name: str, default: Any = ..., positive: bool = False) -> float:
         value: float = self.get(name, float, default)
-        if value is not None and value is not default and not math.isfinite(value):
-            raise self.error(name, "must be a finite number")
+        if value is not None and value is not default:
+            self._sane(name, value)
         if positive and value is not None and value <= 0:
             raise self.error(name, f"must be > 0, got {value}")
         return value
@@ -94,7 +106,7 @@ class TomlTable:
         values = self.get(name, list, default)
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
             raise self.error(name, "must be a list of numbers")
-        return tuple(float(v) for v in values)
+        return tuple(self._sane(name, float(v)) for v in values)
 
     def strings(self, name: str, default: Any = ...) -> tuple[str, ...]:
         value = self.get(name, (list, str), default)
