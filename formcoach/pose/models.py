@@ -89,7 +89,7 @@ def resolve_model(name_or_path: str, models_dir: Path = MODELS_DIR) -> Path:
     """The verified path of a model named in the manifest, or of a user-given .task file."""
     candidate = Path(name_or_path)
     if candidate.suffix == ".task":
-        if not candidate.exists():
+        if not candidate.is_file():
             raise FormcoachError(f"model file not found: {candidate}")
         check_bundle_structure(candidate)
         return candidate
