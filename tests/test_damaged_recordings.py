@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
 from cli_runner import run_cli
 
 from formcoach.recording.reader import load_recording
@@ -21,16 +20,8 @@ def damage_lines(path: Path, after: int, *bad: bytes) -> None:
     path.write_bytes(b"".join([*lines[:after], *(line + b"\n" for line in bad), *lines[after:]]))
 
 
-@pytest.fixture
-def recordings(tmp_path: Path) -> Path:
-    root = tmp_path / "recordings"
-    root.mkdir()
-    shutil.copytree(GOLDEN, root / "2026-03-01_100000_glute_bridge")
-    return root
-
-
 def test_bad_lines_are_skipped_counted_and_the_rest_kept(recordings: Path) -> None:
-    folder = recordings / "2026-03-01_100000_glute_bridge"
+    folder = recordings / "golden"
     damage_lines(folder / "poses.jsonl", 10, b"garbage{", b'{"i": 3, "xy": []}', b'{"i": 4, "t": "caf\xe9"}')
     damage_lines(folder / "events.jsonl", 1, b'{"t": 1.0, "kind": "moonwalk"}')
     recording = load_recording(folder)
@@ -43,7 +34,7 @@ def test_bad_lines_are_skipped_counted_and_the_rest_kept(recordings: Path) -> No
 
 
 def test_replay_says_how_many_lines_it_skipped(recordings: Path, tmp_path: Path) -> None:
-    folder = recordings / "2026-03-01_100000_glute_bridge"
+    folder = recordings / "golden"
     damage_lines(folder / "poses.jsonl", 100, b"\xff\xfe not text")
     out = tmp_path / "angles.csv"
     result = run_cli("replay", folder.name, "--csv", str(out), "--recordings", str(recordings))
@@ -53,7 +44,7 @@ def test_replay_says_how_many_lines_it_skipped(recordings: Path, tmp_path: Path)
 
 
 def test_list_and_history_show_damaged_sessions_and_go_on(recordings: Path) -> None:
-    golden = recordings / "2026-03-01_100000_glute_bridge"
+    golden = recordings / "golden"
     cut = shutil.copytree(golden, recordings / "2026-03-02_100000_cut_summary")
     (cut / "summary.json").write_text((golden / "summary.json").read_text()[:200])
     listed_meta = shutil.copytree(golden, recordings / "2026-03-03_100000_meta_list")
@@ -65,7 +56,7 @@ def test_list_and_history_show_damaged_sessions_and_go_on(recordings: Path) -> N
     rows = {line.split("│")[1].strip(): line for line in listed.out.splitlines() if "│" in line}
     assert "(damaged summary.json)" in rows["2026-03-02_100000_cut_summary"]
     assert "glute_bridge" in rows["2026-03-04_100000_[hold] day"]  # brackets are text, not markup
-    assert " 5 " in rows["2026-03-01_100000_glute_bridge"]  # the intact one still shows its 5 reps
+    assert " 5 " in rows["golden"]  # the intact one still shows its 5 reps
 
     history = run_cli("history", "--recordings", str(recordings))
     assert history.code == 0, history

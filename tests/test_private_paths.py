@@ -107,14 +107,6 @@ def test_two_folders_created_at_once_are_both_new(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def recordings(tmp_path: Path) -> Path:
-    root = tmp_path / "recordings"
-    root.mkdir()
-    shutil.copytree(GOLDEN, root / "golden")
-    return root
-
-
-@pytest.fixture
 def outside(tmp_path: Path) -> Path:
     """A recording that is not in the recordings folder."""
     folder = tmp_path / "elsewhere"
