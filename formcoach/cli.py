@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -24,6 +24,7 @@ from formcoach.background import live_loop_cpus
 from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import exercise_files, find_exercise, load_library, parse_exercise
 from formcoach.exercises.schema import BOTH
+from formcoach.files import inside
 from formcoach.logs import log_path, route_output_to_log
 from formcoach.measurements import MEASUREMENTS, measure
 from formcoach.places import MODELS_DIR, config_path, recordings_dir
@@ -60,10 +61,47 @@ app.add_typer(models_app, name="models")
 app.add_typer(exercises_app, name="exercises")
 app.add_typer(sessions_app, name="sessions")
 
+NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
+
+
+def _name_fits(path: Path, option: str) -> None:
+    if any(len(part.encode()) > NAME_MAX for part in path.parts):
+        raise FormcoachError(f"{option} {path}: a file name is longer than {NAME_MAX} bytes")
+
+
+def file_to_write(param: typer.CallbackParam, path: Path | None) -> Path | None:
+    """An output file's option checked before any work starts: not a folder, in a folder that
+    exists (a mistyped folder is not created)."""
+    if path is None:
+        return None
+    option = param.opts[0]
+    _name_fits(path, option)
+    if path.is_dir():
+        raise FormcoachError(f"{option} {path} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise FormcoachError(f"{option} {path}: folder {path.parent} does not exist")
+    return path
+
+
+def folder_to_write(param: typer.CallbackParam, path: Path | None) -> Path | None:
+    """An output folder's option checked before any work starts: not an existing file."""
+    if path is None:
+        return None
+    _name_fits(path, param.opts[0])
+    if path.exists() and not path.is_dir():
+        raise FormcoachError(f"{param.opts[0]} {path} is a file; give a folder")
+    return path
+
+
 ModelOption = Annotated[
     str,
     typer.Option("--model", help="Pose model: full (bundled), lite, heavy (after `models download`), or a .task file."),
 ]
+
+
+def _t(value: object) -> str:
+    """User text (a path, an id, a name) for rich output: ``[brackets]`` stay text, not markup."""
+    return escape(str(value))
 
 
 @contextmanager
@@ -109,7 +147,8 @@ def _estimator(model_path: Path) -> MediaPipePoseEstimator:
 def angles(
     source: Annotated[Path, typer.Option("--source", help="Video file to measure.")],
     csv_out: Annotated[
-        Path | None, typer.Option("--csv", help="Write one row per frame here (default: stdout).")
+        Path | None,
+        typer.Option("--csv", help="Write one row per frame here (default: stdout).", callback=file_to_write),
     ] = None,
     names: Annotated[
         str | None,
@@ -148,7 +187,9 @@ def angles(
             if csv_out:
                 out.close()
     if csv_out:
-        console.print(f"{total} frames, person found in {detected} ({100 * detected / max(1, total):.0f}%) → {csv_out}")
+        console.print(
+            f"{total} frames, person found in {detected} ({100 * detected / max(1, total):.0f}%) → {_t(csv_out)}"
+        )
 
 
 def measurements_markdown() -> str:
@@ -211,7 +252,7 @@ def models_download(
         path = download_model(
             info, MODELS_DIR, url, lambda done, total: progress.update(task, completed=done, total=total)
         )
-    console.print(f"saved {path} (sha256 {sha256_of(path)[:16]}…)")
+    console.print(f"saved {_t(path)} (sha256 {sha256_of(path)[:16]}…)")
 
 
 @exercises_app.command("list")
@@ -233,11 +274,13 @@ def exercises_list() -> None:
 def exercises_show(exercise_id: Annotated[str, typer.Argument(help="Exercise id, e.g. couch_stretch.")]) -> None:
     """Everything about one exercise: placement, targets, rules and cues."""
     ex = find_exercise(exercise_id)
-    console.print(f"[bold]{ex.name}[/] ({ex.id}) — {ex.kind.value}, {ex.view.value} view, sides: {', '.join(ex.sides)}")
+    console.print(
+        f"[bold]{_t(ex.name)}[/] ({ex.id}) — {ex.kind.value}, {ex.view.value} view, sides: {', '.join(ex.sides)}"
+    )
     if ex.description:
         console.print(ex.description)
-    console.print(f"Camera: {ex.placement}")
-    console.print(f"Sources: {', '.join(ex.sources)}")
+    console.print(f"Camera: {_t(ex.placement)}")
+    console.print(f"Sources: {_t(', '.join(ex.sources))}")
     if ex.hold:
         console.print(
             f"Hold {ex.hold.min_s:g}–{ex.hold.max_s:g} s (form breaks under {ex.hold.grace_s:g} s don't pause it)"
@@ -256,7 +299,7 @@ def exercises_show(exercise_id: Annotated[str, typer.Argument(help="Exercise id,
         table.add_row(rule.id, rule.metric, band, ", ".join(rule.phases), "yes" if rule.blocking else "no", cues)
     console.print(table)
     for advice in ex.advice:
-        console.print(f"Advice: {advice}")
+        console.print(f"Advice: {_t(advice)}")
 
 
 @exercises_app.command("validate")
@@ -269,10 +312,10 @@ def exercises_validate(
     for path in files:
         try:
             parse_exercise(path)
-            console.print(f"[green]ok[/]  {path}")
+            console.print(f"[green]ok[/]  {_t(path)}")
         except FormcoachError as error:
             failures += 1
-            err_console.print(f"[red]bad[/] {error}")
+            err_console.print(f"[red]bad[/] {_t(error)}")
     if failures:
         raise typer.Exit(1)
 
@@ -373,7 +416,8 @@ MuteOption = Annotated[bool, typer.Option("--mute", help="Don't speak (cues stil
 VoiceOption = Annotated[str | None, typer.Option(help="Speech voice id or part of its name.")]
 RateOption = Annotated[int | None, typer.Option(help="Speech rate in words per minute.")]
 SpeechWavOption = Annotated[
-    Path | None, typer.Option("--speech-wav", help="Render every utterance to WAV files in this folder.")
+    Path | None,
+    typer.Option("--speech-wav", help="Render every utterance to WAV files in this folder.", callback=folder_to_write),
 ]
 RecordOption = Annotated[bool, typer.Option("--record/--no-record", help="Keep the session in --recordings.")]
 VideoOption = Annotated[bool, typer.Option("--video/--no-video", help="Record the video (or landmarks only).")]
@@ -405,7 +449,9 @@ def coach(
     voice: VoiceOption = None,
     rate: RateOption = None,
     speech_wav: SpeechWavOption = None,
-    summary_json: Annotated[Path | None, typer.Option("--summary-json", help="Also write the summary here.")] = None,
+    summary_json: Annotated[
+        Path | None, typer.Option("--summary-json", help="Also write the summary here.", callback=file_to_write)
+    ] = None,
     record: RecordOption = True,
     video: VideoOption = True,
     recordings: RecordingsOption = None,
@@ -423,8 +469,8 @@ def coach(
     sides = _sides_for(exercise.sides, side)
     model_path = resolve_model(model)
     options = _coach_options(window, mute, voice, rate, speech_wav, record, video, recordings, summary_json, sides)
-    console.print(f"[bold]{exercise.name}[/]: {exercise.placement}")
     with _live_run(source, camera, model_path, f"Coaching {exercise.name}") as (frames, estimator, advance):
+        console.print(f"[bold]{_t(exercise.name)}[/]: {_t(exercise.placement)}")
         result = coach_session(exercise, frames, estimator, options, model_path, on_step=advance)
     _report([result.summary], result.recording, pain, pain_after)
 
@@ -460,7 +506,7 @@ def _report(summaries: list[dict[str, Any]], recording: Path | None, pain: int |
         print_summary(summary)
     if recording:
         _rate_pain(recording, pain, pain_after)
-        console.print(f"recorded to {recording}")
+        console.print(f"recorded to {_t(recording)}")
 
 
 def _window_wanted(window: bool) -> bool:
@@ -496,7 +542,7 @@ def routine(
     rate: RateOption = None,
     speech_wav: SpeechWavOption = None,
     summary_json: Annotated[
-        Path | None, typer.Option("--summary-json", help="Write the routine's summary here.")
+        Path | None, typer.Option("--summary-json", help="Write the routine's summary here.", callback=file_to_write)
     ] = None,
     record: RecordOption = True,
     video: VideoOption = True,
@@ -511,8 +557,8 @@ def routine(
     plan = find_routine(routine_id)
     model_path = resolve_model(model)
     options = _coach_options(window, mute, voice, rate, speech_wav, record, video, recordings, summary_json)
-    console.print(f"[bold]{plan.name}[/]: {len(plan.steps)} exercises, about {plan.planned_s / 60:.0f} minutes")
     with _live_run(source, camera, model_path, plan.name) as (frames, estimator, advance):
+        console.print(f"[bold]{_t(plan.name)}[/]: {len(plan.steps)} exercises, about {plan.planned_s / 60:.0f} minutes")
         result = coach_routine(plan, frames, estimator, options, model_path, on_step=advance)
     console.print(result.progress.closing(plan.name))
     _report(result.summaries, result.recording, pain, pain_after)
@@ -576,7 +622,9 @@ def bench(
 def evaluate(
     labels: Annotated[Path, typer.Argument(help="A labels.toml (see ../shared/clips/README.md for the format).")],
     only: Annotated[str | None, typer.Option("--only", help="Only clips coached as this exercise.")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write every score here as JSON.")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write every score here as JSON.", callback=file_to_write)
+    ] = None,
     workers: Annotated[int | None, typer.Option(help="Parallel processes (default: one per core).")] = None,
     model: ModelOption = "full",
     poses: Annotated[
@@ -585,6 +633,7 @@ def evaluate(
             "--poses",
             help="Keep each clip's estimated poses in this folder and reuse them next time: "
             "re-scoring after editing exercise files then takes seconds, not minutes.",
+            callback=folder_to_write,
         ),
     ] = None,
 ) -> None:
@@ -605,7 +654,7 @@ def evaluate(
     for clip in clips:
         if clip not in runnable and (only is None or clip.coach_as == only):
             reason = "not usable" if not clip.usable else "no coach_as exercise"
-            console.print(f"[dim]skipped {clip.file}: {reason}[/]")
+            console.print(f"[dim]skipped {_t(clip.file)}: {_t(reason)}[/]")
     library = load_library()
     for clip in runnable:
         if clip.coach_as not in library:
@@ -660,13 +709,13 @@ def evaluate(
     for sc in scores:
         if sc.side_counts:
             sides = ", ".join(f"{side} {got}/{want}" for side, (got, want) in sc.side_counts.items())
-            console.print(f"per side {sc.file}: {sides} (counted/labelled)")
+            console.print(f"per side {_t(sc.file)}: {_t(sides)} (counted/labelled)")
     for sc in scores:
         if sc.angle_mae:
             errors_text = ", ".join(f"{k} {v:.1f}" for k, v in sc.angle_mae.items())
-            console.print(f"angle MAE {sc.file}: {errors_text}")
+            console.print(f"angle MAE {_t(sc.file)}: {_t(errors_text)}")
     for file, message in errors:
-        err_console.print(f"[red]failed[/] {file}: {message}")
+        err_console.print(f"[red]failed[/] {_t(file)}: {_t(message)}")
     if json_out:
         from formcoach.summary import write_json
 
@@ -705,9 +754,7 @@ def _print_eval_figures(scores: list[ClipScore]) -> None:
     console.print(table)
     loudest = max(scores, key=lambda s: s.longest_silence_s, default=None)
     if loudest is not None:
-        console.print(
-            f"longest silence before coaching began: {overall.longest_silence_s:.1f} s ({escape(loudest.file)})"
-        )
+        console.print(f"longest silence before coaching began: {overall.longest_silence_s:.1f} s ({_t(loudest.file)})")
     by_bucket = angle_mae_by_bucket(scores)
     if by_bucket:
         angles = Table("angle MAE (deg)", *buckets)
@@ -717,12 +764,19 @@ def _print_eval_figures(scores: list[ClipScore]) -> None:
 
 
 def _session_folder(path: Path, recordings: Path | None) -> Path:
-    """A session's folder by path, or by name inside the recordings folder: one exercise's
+    """A session's folder: a name resolves only inside the recordings folder (no ``..``, no
+    symlink out of it); any other existing folder is the path the user typed. One exercise's
     recording, or a routine's folder holding one per exercise."""
     from formcoach.recording.reader import find_recordings
 
-    folder = path if path.exists() else _recordings(recordings) / path
-    if not folder.exists():
+    root = _recordings(recordings)
+    if not path.is_absolute() and ".." not in path.parts and (root / path).is_dir():
+        folder = root / path
+        if not inside(root, folder):
+            raise FormcoachError(f"recording {path} is a link out of {root}; refusing it")
+    elif path.is_dir():
+        folder = path
+    else:
         raise FormcoachError(f"no recording {path} (see `formcoach sessions list`)")
     if not (folder / "meta.json").exists() and not find_recordings(folder):
         raise FormcoachError(f"{folder} is not a formcoach recording nor a routine's folder (no meta.json in it)")
@@ -730,12 +784,16 @@ def _session_folder(path: Path, recordings: Path | None) -> Path:
 
 
 def _recordings_in(folder: Path) -> list[Recording]:
-    """The recording in ``folder``, or each exercise's of a routine's folder, oldest first."""
+    """The recording in ``folder``, or each exercise's of a routine's folder, oldest first;
+    damaged lines skipped are said once each."""
     from formcoach.recording.reader import find_recordings, load_recording
 
-    if (folder / "meta.json").exists():
-        return [load_recording(folder)]
-    return [load_recording(inner) for inner in reversed(find_recordings(folder))]
+    inner = [folder] if (folder / "meta.json").exists() else list(reversed(find_recordings(folder)))
+    found = [load_recording(f) for f in inner]
+    for recording in found:
+        for damage in recording.damage:
+            err_console.print(f"warning: {_t(recording.folder)}: {damage}", highlight=False)
+    return found
 
 
 def _session(path: Path, recordings: Path | None) -> Recording:
@@ -751,7 +809,9 @@ def _session(path: Path, recordings: Path | None) -> Recording:
 @app.command("replay")
 def replay_command(
     session: Annotated[Path, typer.Argument(help="A recording folder, or its name in --recordings.")],
-    export: Annotated[Path | None, typer.Option(help="Render the annotated video to this file (.mp4).")] = None,
+    export: Annotated[
+        Path | None, typer.Option(help="Render the annotated video to this file (.mp4).", callback=file_to_write)
+    ] = None,
     reanalyze: Annotated[
         bool,
         typer.Option(
@@ -760,9 +820,15 @@ def replay_command(
     ] = False,
     csv_out: Annotated[
         Path | None,
-        typer.Option("--csv", help="Each frame's measurements and rule verdicts (rule:ID 1 kept, 0 broken) as CSV."),
+        typer.Option(
+            "--csv",
+            help="Each frame's measurements and rule verdicts (rule:ID 1 kept, 0 broken) as CSV.",
+            callback=file_to_write,
+        ),
     ] = None,
-    mot_out: Annotated[Path | None, typer.Option("--mot", help="Write the measurement series as OpenSim .mot.")] = None,
+    mot_out: Annotated[
+        Path | None, typer.Option("--mot", help="Write the measurement series as OpenSim .mot.", callback=file_to_write)
+    ] = None,
     recordings: RecordingsOption = None,
 ) -> None:
     """Play a recorded session with the live overlay and a timeline of reps, holds and corrections.
@@ -774,7 +840,7 @@ def replay_command(
     from formcoach.coach import display_available
 
     recording = _session(session, recordings)
-    exercise = find_exercise(str(recording.meta["exercise"]))
+    exercise = find_exercise(recording.exercise_id)
     acted = False
     if reanalyze:
         acted = True
@@ -786,23 +852,23 @@ def replay_command(
         for change in changes:
             sign = "[green]+[/]" if change.kind == "added" else "[red]-[/]"
             event = change.event
-            console.print(f"{sign} {event.t:7.2f} s  {event.kind.value:12s} {event.key:14s} {event.message}")
+            console.print(f"{sign} {event.t:7.2f} s  {event.kind.value:12s} {event.key:14s} {_t(event.message)}")
     if csv_out or mot_out:
         acted = True
         names, rows = rp.measurement_series(recording, exercise, with_rules=True)
         if csv_out:
             rp.write_csv(names, rows, csv_out)
-            console.print(f"{len(rows)} rows → {csv_out}")
+            console.print(f"{len(rows)} rows → {_t(csv_out)}")
         if mot_out:
             angles = [i for i, name in enumerate(names) if not name.startswith("rule:")]  # what OpenSim reads
             rp.write_mot([names[i] for i in angles], [[row[0], *(row[i + 1] for i in angles)] for row in rows],
                          mot_out, f"formcoach {exercise.id} {recording.folder.name}")  # fmt: skip
-            console.print(f"{len(rows)} rows → {mot_out}")
+            console.print(f"{len(rows)} rows → {_t(mot_out)}")
     if export:
         acted = True
         with progress_bar(f"Exporting {export.name}", len(recording.poses)) as progress:
             written = rp.export_video(recording, export, exercise, lambda n: progress.advance(progress.task_ids[0], n))
-        console.print(f"{written} frames → {export}")
+        console.print(f"{written} frames → {_t(export)}")
     if acted:
         return
     if not display_available():
@@ -814,7 +880,8 @@ def replay_command(
 def report(
     session: Annotated[Path, typer.Argument(help="A recording folder, or its name in --recordings.")],
     out: Annotated[
-        Path | None, typer.Option(help="Where to write the HTML (default: report.html in the session).")
+        Path | None,
+        typer.Option(help="Where to write the HTML (default: report.html in the session).", callback=file_to_write),
     ] = None,
     recordings: RecordingsOption = None,
 ) -> None:
@@ -828,13 +895,14 @@ def report(
     with progress_bar("Writing the report", None):
         paths = [write_session_report(recording.folder, out) for recording in found]
     for path in paths:
-        console.print(f"report → {path}")
+        console.print(f"report → {_t(path)}")
 
 
 @app.command()
 def history(
     out: Annotated[
-        Path | None, typer.Option(help="Where to write the HTML (default: history.html in --recordings).")
+        Path | None,
+        typer.Option(help="Where to write the HTML (default: history.html in --recordings).", callback=file_to_write),
     ] = None,
     recordings: RecordingsOption = None,
 ) -> None:
@@ -847,7 +915,7 @@ def history(
         raise FormcoachError(f"no recordings in {recordings} yet: coach a session first")
     with progress_bar("Writing the history", None):
         path = write_history(recordings, out or recordings / "history.html")
-    console.print(f"history → {path}")
+    console.print(f"history → {_t(path)}")
 
 
 @sessions_app.command("pain")
@@ -866,33 +934,47 @@ def sessions_pain(
 
 @sessions_app.command("list")
 def sessions_list(recordings: RecordingsOption = None) -> None:
-    """Every recorded session, newest first."""
+    """Every recorded session, newest first; a damaged one is listed as damaged."""
     from formcoach.recording.reader import find_recordings
 
     recordings = _recordings(recordings)
     table = Table("session", "exercise", "duration", "reps", "hold", "corrections")
     for folder in find_recordings(recordings):
-        summary = _read_json(folder / "summary.json")
-        if summary is None:
-            table.add_row(folder.name, "?", "(interrupted: no summary)", "", "", "")
-            continue
-        reps = sum(entry["reps"] for entry in summary["sides"].values())
-        hold = sum(entry["hold_s"] for entry in summary["sides"].values())
-        table.add_row(
-            str(folder.relative_to(recordings)),
-            summary["exercise"],
-            f"{summary['duration_s']:.0f} s",
-            str(reps),
-            f"{hold:.0f} s" if hold else "–",
-            str(len(summary["cues"])),
-        )
+        table.add_row(_t(folder.relative_to(recordings)), *_session_row(folder))
     console.print(table)
 
 
+def _session_row(folder: Path) -> list[str]:
+    """A session's exercise, duration, reps, hold and corrections; or why they are unknown."""
+    from formcoach.recording.format import SUMMARY
+    from formcoach.recording.reader import read_summary
+
+    if not (folder / SUMMARY).exists():
+        return ["?", "(interrupted: no summary)", "", "", ""]
+    try:
+        summary = read_summary(folder)
+        reps = sum(int(entry["reps"]) for entry in summary["sides"].values())
+        hold = sum(float(entry["hold_s"]) for entry in summary["sides"].values())
+        return [
+            _t(summary["exercise"]),
+            f"{float(summary['duration_s']):.0f} s",
+            str(reps),
+            f"{hold:.0f} s" if hold else "–",
+            str(len(summary["cues"])),
+        ]
+    except (FormcoachError, KeyError, TypeError, ValueError):
+        return ["?", f"(damaged {SUMMARY})", "", "", ""]
+
+
 def _read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object from ``path``; None when it is missing or damaged."""
     import json
 
-    return json.loads(path.read_text()) if path.exists() else None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 @sessions_app.command("show")
@@ -917,7 +999,7 @@ def sessions_show(
 
 def _show_recording(recording: Recording) -> None:
     meta = recording.meta
-    console.print(f"[bold]{recording.folder.name}[/]: {meta.get('exercise')} from {meta.get('source')}")
+    console.print(f"[bold]{_t(recording.folder.name)}[/]: {_t(meta.get('exercise'))} from {_t(meta.get('source'))}")
     size = f"{meta.get('width')}×{meta.get('height')}"
     console.print(
         f"started {meta.get('started_at')}; {len(recording.poses)} frames, {recording.duration_s:.1f} s, {size}"
@@ -938,10 +1020,15 @@ def sessions_delete(
     import shutil
 
     folder = _session_folder(session, recordings)
+    root = _recordings(recordings)
+    # Only ever a recording inside the recordings folder: never a folder a `..`, an absolute
+    # path or a symlink leads to.
+    if folder.is_symlink() or not inside(root, folder):
+        raise FormcoachError(f"{session} is not a recording inside {root}; nothing deleted")
     if not yes and not typer.confirm(f"Delete {folder}?"):
         raise typer.Exit(1)
     shutil.rmtree(folder)
-    console.print(f"deleted {folder}")
+    console.print(f"deleted {_t(folder)}")
 
 
 def print_summary(summary: dict[str, Any]) -> None:
@@ -960,7 +1047,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     if summary["cues"]:
         console.print(f"{len(summary['cues'])} corrections:")
         for cue in summary["cues"]:
-            console.print(f"  {cue['t']:6.1f} s  {cue['rule']}: {cue['text']}")
+            console.print(f"  {cue['t']:6.1f} s  {_t(cue['rule'])}: {_t(cue['text'])}")
 
 
 def _legs_cell(side: str, reps: list[dict[str, Any]]) -> str:
@@ -971,15 +1058,27 @@ def _legs_cell(side: str, reps: list[dict[str, Any]]) -> str:
     return ", ".join(f"{n} {leg}" for leg, n in sorted(legs.items())) or "–"
 
 
+def _fail(message: str) -> NoReturn:
+    # Escaped: a path or an id with [brackets] is text, not rich markup.
+    err_console.print(f"[red]error:[/] {_t(message)}", highlight=False, soft_wrap=True)
+    sys.exit(2)
+
+
 def main() -> None:
-    """Entry point: a clear one-line error and a non-zero exit instead of a traceback; the
-    native libraries' log lines go to the log file, never onto the terminal."""
+    """The `formcoach` command: the native libraries' log lines go to the log file, never onto
+    the terminal."""
     route_output_to_log(log_path())
+    run()
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Runs one command: a clear one-line error and a non-zero exit instead of a traceback."""
     try:
-        app()
+        app(args=argv, prog_name="formcoach")
     except FormcoachError as error:
-        err_console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        _fail(str(error))
+    except OSError as error:  # a file the user named that the system refuses: still one line
+        _fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error))
     except KeyboardInterrupt:
         err_console.print("stopped")
         sys.exit(130)

@@ -6,11 +6,13 @@ sessions through here, so they share one code path with the live coach.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +29,7 @@ from formcoach.pipeline import Analyzer, Sink, StageTimes, Step, run
 from formcoach.pose import PoseEstimator
 from formcoach.pose.models import sha256_of
 from formcoach.recording.format import RECORDING_SCHEMA
-from formcoach.recording.writer import SessionRecorder
+from formcoach.recording.writer import SessionRecorder, create_session_folder
 from formcoach.sources import FrameSource
 from formcoach.summary import SessionLog, write_json
 from formcoach.types import COUNT, SAFETY, Frame
@@ -81,17 +83,6 @@ def display_available() -> bool:
     if sys.platform in ("win32", "darwin"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def session_folder(root: Path, name: str) -> Path:
-    """``root/<date-time>_<name>``; the wall clock names the folder and nothing else."""
-    stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
-    folder = root / f"{stamp}_{name}"
-    n = 2
-    while folder.exists():
-        folder = root / f"{stamp}_{name}_{n}"
-        n += 1
-    return folder
 
 
 def recording_meta(exercise: ExerciseDef, source: FrameSource, model_path: Path | None) -> dict[str, Any]:
@@ -157,7 +148,7 @@ def coach_session(
     recorder = None
     if options.record_dir is not None:
         recorder = SessionRecorder(
-            session_folder(options.record_dir, exercise.id),
+            create_session_folder(options.record_dir, exercise.id),
             recording_meta(exercise, source, model_path),
             source.fps,
             source.size,
@@ -254,6 +245,22 @@ def _rest_screen(next_name: str) -> RestScreen:
     return RestScreen(next_name)
 
 
+@contextmanager
+def _routine_folder(root: Path | None, routine_id: str) -> Iterator[Path | None]:
+    """The routine's own folder, created at the start (atomically, like a session's) and
+    removed again if the routine fails before anything was recorded in it."""
+    if root is None:
+        yield None
+        return
+    folder = create_session_folder(root, routine_id)
+    try:
+        yield folder
+    except BaseException:
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if empty
+        raise
+
+
 def coach_routine(
     routine: Routine,
     source: FrameSource,
@@ -265,11 +272,10 @@ def coach_routine(
     """Run every step of ``routine`` on one frame stream with one voice, saying each
     transition; each exercise is recorded in its own sub-folder of the routine's folder."""
     frames: Iterator[Frame] = iter(source)
-    folder = session_folder(options.record_dir, routine.id) if options.record_dir else None
     summaries: list[dict[str, Any]] = []
     completed: list[bool] = []
     quit_early = False
-    with start_speech(options.speech) as speech:
+    with _routine_folder(options.record_dir, routine.id) as folder, start_speech(options.speech) as speech:
         t = 0.0
         for number, step in enumerate(routine.steps, start=1):
             exercise = step.exercise
@@ -310,7 +316,6 @@ def coach_routine(
         **asdict(progress),
     }
     if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
         write_json(routine_summary, folder / "routine.json")
     if options.summary_json:
         write_json(routine_summary, options.summary_json)

@@ -39,7 +39,7 @@ def recorded_sides(recording: Recording, exercise: ExerciseDef) -> tuple[str, ..
 
 def reanalyze(recording: Recording, exercise: ExerciseDef | None = None) -> list[Step]:
     """Every step of the recording re-run through the checker."""
-    exercise = exercise or find_exercise(str(recording.meta["exercise"]))
+    exercise = exercise or find_exercise(recording.exercise_id)
     analyzer = Analyzer(ExerciseSession(exercise, recorded_sides(recording, exercise)))
     return list(replay(recording.poses, analyzer))
 

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from formcoach.exercises.schema import ExerciseDef
+from formcoach.files import write_text_atomic
 from formcoach.pipeline import Step
 from formcoach.types import Event, EventKind
 from formcoach.view import offset_from, wrap_deg
@@ -152,8 +153,5 @@ def build_summary(
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
-    """Write atomically: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    tmp.replace(path)
+    """Write atomically and privately (0600): a reader never sees half a file."""
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")

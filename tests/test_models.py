@@ -1,4 +1,5 @@
-"""The bundled model verifies; optional downloads are all-or-nothing (local HTTP server)."""
+"""The bundled model verifies; optional downloads are https only, checked against the manifest's
+sha256 and all-or-nothing (a local HTTPS server with a throwaway certificate)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import hashlib
 import http.server
 import io
 import shutil
+import ssl
+import subprocess
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -32,6 +35,11 @@ BUNDLE = fake_bundle()
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        if self.path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", "http://127.0.0.1:9/bundle.task")
+            self.end_headers()
+            return
         if self.path == "/bundle.task":
             body, length = BUNDLE, len(BUNDLE)
         elif self.path == "/broken.task":
@@ -48,12 +56,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (made with the openssl command)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: cannot make a certificate for the local HTTPS server")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def server(certificate: tuple[Path, Path]) -> Iterator[str]:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield f"https://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def trust(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """urllib's default context trusts the local server's certificate (and only it)."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
 
 
 @pytest.fixture()
@@ -63,7 +95,8 @@ def models_dir(tmp_path: Path) -> Path:
 
 
 def lite(models_dir: Path) -> ModelInfo:
-    return load_manifest(models_dir)["lite"]
+    """The manifest's lite model, pinned to the test bundle's checksum."""
+    return replace(load_manifest(models_dir)["lite"], sha256=hashlib.sha256(BUNDLE).hexdigest())
 
 
 def test_bundled_model_matches_its_manifest() -> None:
@@ -85,13 +118,43 @@ def test_missing_bundled_model_says_how_to_restore(tmp_path: Path) -> None:
         resolve_model("full", tmp_path)
 
 
-def test_download_then_load_verifies_the_recorded_checksum(server: str, models_dir: Path) -> None:
+def test_download_then_load_verifies_the_pinned_checksum(server: str, models_dir: Path) -> None:
     path = download_model(lite(models_dir), models_dir, f"{server}/bundle.task")
     assert path.read_bytes() == BUNDLE
+    assert sorted(p.name for p in models_dir.iterdir()) == ["MANIFEST.toml", "pose_landmarker_lite.task"]
+    manifest = models_dir / "MANIFEST.toml"
+    manifest.write_text(
+        manifest.read_text().replace(
+            'file = "pose_landmarker_lite.task"\n',
+            f'file = "pose_landmarker_lite.task"\nsha256 = "{hashlib.sha256(BUNDLE).hexdigest()}"\n',
+        )
+    )
     assert resolve_model("lite", models_dir) == path
     path.write_bytes(BUNDLE + b"tampered")
     with pytest.raises(FormcoachError, match="checksum"):
         resolve_model("lite", models_dir)
+
+
+def test_a_model_without_a_pinned_checksum_is_neither_fetched_nor_loaded(server: str, models_dir: Path) -> None:
+    unpinned = replace(lite(models_dir), sha256=None)
+    with pytest.raises(FormcoachError, match=r"no sha256 in .*MANIFEST\.toml"):
+        download_model(unpinned, models_dir, f"{server}/bundle.task")
+    (models_dir / "pose_landmarker_lite.task").write_bytes(BUNDLE)  # put there by hand
+    with pytest.raises(FormcoachError, match=r"no sha256 in .*MANIFEST\.toml"):
+        resolve_model("lite", models_dir)
+
+
+@pytest.mark.parametrize("scheme", ["http", "file", "ftp"])
+def test_only_https_is_fetched(models_dir: Path, scheme: str) -> None:
+    with pytest.raises(FormcoachError, match="only https:// URLs"):
+        download_model(lite(models_dir), models_dir, f"{scheme}://127.0.0.1/bundle.task")
+    assert sorted(p.name for p in models_dir.iterdir()) == ["MANIFEST.toml"]
+
+
+def test_a_redirect_to_plain_http_is_refused(server: str, models_dir: Path) -> None:
+    with pytest.raises(FormcoachError, match="only https:// URLs"):
+        download_model(lite(models_dir), models_dir, f"{server}/redirect")
+    assert sorted(p.name for p in models_dir.iterdir()) == ["MANIFEST.toml"]
 
 
 def test_checksum_mismatch_leaves_no_file(server: str, models_dir: Path) -> None:
@@ -101,12 +164,7 @@ def test_checksum_mismatch_leaves_no_file(server: str, models_dir: Path) -> None
     assert sorted(p.name for p in models_dir.iterdir()) == ["MANIFEST.toml"]
 
 
-def test_matching_checksum_is_accepted(server: str, models_dir: Path) -> None:
-    info = replace(lite(models_dir), sha256=hashlib.sha256(BUNDLE).hexdigest())
-    assert download_model(info, models_dir, f"{server}/bundle.task").exists()
-
-
-@pytest.mark.parametrize(("path", "message"), [("/broken.task", "broke off|failed"), ("/page.html", "not a MediaPipe")])
+@pytest.mark.parametrize(("path", "message"), [("/broken.task", "broke off|failed"), ("/page.html", "wrong checksum")])
 def test_broken_or_wrong_download_leaves_no_file(server: str, models_dir: Path, path: str, message: str) -> None:
     with pytest.raises(FormcoachError, match=message):
         download_model(lite(models_dir), models_dir, f"{server}{path}")
@@ -115,4 +173,4 @@ def test_broken_or_wrong_download_leaves_no_file(server: str, models_dir: Path, 
 
 def test_unreachable_server_is_a_clear_error(models_dir: Path) -> None:
     with pytest.raises(FormcoachError, match="download of lite failed"):
-        download_model(lite(models_dir), models_dir, "http://127.0.0.1:9/none.task")
+        download_model(lite(models_dir), models_dir, "https://127.0.0.1:9/none.task")

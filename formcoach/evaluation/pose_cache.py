@@ -10,13 +10,12 @@ is never served stale poses.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from formcoach.files import atomic_writer
 from formcoach.pose import PoseEstimator
 from formcoach.pose.models import sha256_of
 from formcoach.recording.format import pose_from_json, pose_to_json
@@ -34,15 +33,10 @@ def cache_path(video: Path, model_path: Path, cache_dir: Path) -> Path:
 def write_cache(path: Path, poses: Iterator[tuple[float, int, Pose | None]], fps: float) -> None:
     """Write every pose of a clip; the file appears only once complete."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
-            f.write(json.dumps({"format": CACHE_FORMAT, "fps": fps}) + "\n")
-            for t, index, pose in poses:
-                f.write(json.dumps(pose_to_json(t, index, pose)) + "\n")
-        Path(temporary).replace(path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    with atomic_writer(path) as f:
+        f.write(json.dumps({"format": CACHE_FORMAT, "fps": fps}) + "\n")
+        for t, index, pose in poses:
+            f.write(json.dumps(pose_to_json(t, index, pose)) + "\n")
 
 
 def read_cache(path: Path) -> tuple[float, list[tuple[float, int, Pose | None]]]:

@@ -26,12 +26,17 @@ from formcoach.exercises.schema import (
     View,
     bind_side,
 )
+from formcoach.files import library_file, plain_name
 from formcoach.measurements import BODY_PARTS, MEASUREMENTS
 from formcoach.places import exercise_dirs
 
 SCHEMA_VERSION = 1
 SIDE_CHOICES = ("left", "right", BOTH)
 T = TypeVar("T")
+
+# The largest size any number in an exercise file may have: angles stay within ±360, ratios
+# near 1, counts and seconds in the hundreds; 1e308 seconds or a 1e300° target is a typo.
+MAX_MAGNITUDE = 10_000.0
 
 
 class ExerciseFileError(FormcoachError):
@@ -68,10 +73,18 @@ class TomlTable:
             raise self.error(name, f"must be {wanted}, got {type(value).__name__} {value!r}")
         return value
 
+    def _sane(self, name: str, value: float) -> float:
+        """``value`` if finite and of a size an exercise can have; else a one-line error."""
+        if not math.isfinite(value):
+            raise self.error(name, f"must be a finite number, got {value!r}")
+        if abs(value) > MAX_MAGNITUDE:
+            raise self.error(name, f"{value:g} is absurd (no angle, ratio, count or time exceeds {MAX_MAGNITUDE:g})")
+        return value
+
     def number(self, name: str, default: Any = ..., positive: bool = False) -> float:
         value: float = self.get(name, float, default)
-        if value is not None and value is not default and not math.isfinite(value):
-            raise self.error(name, "must be a finite number")
+        if value is not None and value is not default:
+            self._sane(name, value)
         if positive and value is not None and value <= 0:
             raise self.error(name, f"must be > 0, got {value}")
         return value
@@ -93,7 +106,7 @@ class TomlTable:
         values = self.get(name, list, default)
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
             raise self.error(name, "must be a list of numbers")
-        return tuple(float(v) for v in values)
+        return tuple(self._sane(name, float(v)) for v in values)
 
     def strings(self, name: str, default: Any = ...) -> tuple[str, ...]:
         value = self.get(name, (list, str), default)
@@ -306,15 +319,21 @@ def _setup(table: TomlTable | None, sides: tuple[str, ...]) -> Setup:
     return setup
 
 
-def parse_exercise(path: Path) -> ExerciseDef:
+def read_toml(path: Path) -> dict[str, Any]:
+    """The TOML in ``path``; a file that is not one (or not a file) is a one-line error."""
     try:
         with path.open("rb") as f:
-            data = tomllib.load(f)
+            return tomllib.load(f)
     except tomllib.TOMLDecodeError as error:
         raise ExerciseFileError(path, "", f"not valid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise ExerciseFileError(path, "", "not valid TOML: not UTF-8 text") from None
     except OSError as error:
         raise ExerciseFileError(path, "", f"cannot read: {error.strerror}") from None
-    top = TomlTable(path, data)
+
+
+def parse_exercise(path: Path) -> ExerciseDef:
+    top = TomlTable(path, read_toml(path))
     version = top.get("schema_version", int)
     if version != SCHEMA_VERSION:
         raise top.error("schema_version", f"this formcoach reads version {SCHEMA_VERSION}, not {version}")
@@ -420,9 +439,11 @@ def load_library(directory: Path | None = None) -> dict[str, ExerciseDef]:
 
 
 def find_exercise(exercise_id: str, directory: Path | None = None) -> ExerciseDef:
-    files = exercise_files(directory)
-    for path in files:
-        if path.stem == exercise_id:
-            return parse_exercise(path)
-    known = ", ".join(sorted({p.stem for p in files}))
+    """The exercise ``exercise_id`` names: a plain name, looked up in the user's folders, then the
+    shipped library (or in ``directory``); never a path out of them."""
+    name = plain_name(exercise_id, "exercise")
+    for folder in _folders(directory):
+        if (folder / f"{name}.toml").exists():
+            return parse_exercise(library_file(folder, name, "exercise"))
+    known = ", ".join(sorted({p.stem for p in exercise_files(directory)}))
     raise FormcoachError(f"unknown exercise {exercise_id!r}; known: {known}")

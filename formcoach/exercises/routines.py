@@ -13,13 +13,12 @@ rest_s = 15                       # optional: pause before the next step
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from formcoach.errors import FormcoachError
-from formcoach.exercises.loader import SIDE_CHOICES, ExerciseFileError, TomlTable, load_library
+from formcoach.exercises.loader import SIDE_CHOICES, TomlTable, load_library, read_toml
 from formcoach.exercises.schema import BOTH, ExerciseDef
+from formcoach.files import library_file
 from formcoach.places import ROUTINES_DIR
 
 
@@ -81,12 +80,7 @@ def _step(table: TomlTable, library: dict[str, ExerciseDef]) -> RoutineStep:
 
 
 def parse_routine(path: Path, library: dict[str, ExerciseDef]) -> Routine:
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as error:
-        raise ExerciseFileError(path, "", f"not valid TOML: {error}") from None
-    top = TomlTable(path, data)
+    top = TomlTable(path, read_toml(path))
     if top.get("schema_version", int) != 1:
         raise top.error("schema_version", "this formcoach reads version 1")
     routine_id = top.get("id", str)
@@ -112,8 +106,4 @@ def load_routines(directory: Path = ROUTINES_DIR, exercises_dir: Path | None = N
 
 
 def find_routine(routine_id: str, directory: Path = ROUTINES_DIR) -> Routine:
-    path = directory / f"{routine_id}.toml"
-    if not path.exists():
-        known = ", ".join(sorted(p.stem for p in directory.glob("*.toml")))
-        raise FormcoachError(f"unknown routine {routine_id!r}; known: {known}")
-    return parse_routine(path, load_library())
+    return parse_routine(library_file(directory, routine_id, "routine"), load_library())

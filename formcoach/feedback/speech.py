@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from formcoach.background import move_off_the_loop_cpus
 from formcoach.feedback.cue_policy import Utterance
+from formcoach.files import make_private_dir, touch_private
 
 logger = logging.getLogger(__name__)
 
@@ -228,8 +229,8 @@ class SpeechWorker:
         self._closing = False
         self._count = 0
         if wav_dir is not None:
-            wav_dir.mkdir(parents=True, exist_ok=True)
-            (wav_dir / LOG_NAME).write_text("")
+            make_private_dir(wav_dir, exist_ok=True)  # what the coach said to someone is theirs
+            touch_private(wav_dir / LOG_NAME).write_text("")
         self._thread = threading.Thread(target=self._run, name="formcoach-speech", daemon=True)
         self._thread.start()
 
@@ -311,11 +312,13 @@ class SpeechWorker:
             if self._speaker is not None:
                 self._speaker.speak(utterance.text)
             elif self._engine is not None and self._wav_dir is not None:
-                wav = self._wav_dir / f"{self._count:04d}.wav"
+                wav = touch_private(self._wav_dir / f"{self._count:04d}.wav")
                 self._engine.save(utterance.text, wav)
             elif self._engine is not None:
                 self._engine.speak(utterance.text)
         except Exception as e:  # a speaker that breaks mid-session mutes it, never the coach
+            if wav is not None:
+                wav.unlink(missing_ok=True)
             wav = None
             self._mute(f"speech failed ({type(e).__name__}: {e}); cues are shown, not spoken")
         if self._wav_dir is not None:

@@ -7,9 +7,20 @@ from the frames.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import cv2
+
+# MediaPipe ≥ 0.10.3x uploads usage statistics to play.googleapis.com (a DNS query when the
+# landmarker closes, then HTTPS; google-ai-edge/mediapipe#6291) and offers no switch to turn
+# it off. Its uploader is the libcurl linked into libmediapipe.so, which takes its proxy from
+# the environment: a proxy with a scheme curl does not know makes every upload fail before
+# any socket is opened. A user's NO_PROXY must not route around it. formcoach itself never
+# needs the network once this module is imported (`models download` does not import it).
+os.environ.update(dict.fromkeys(("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"), "formcoach-offline://"))
+os.environ.pop("no_proxy", None)
+os.environ.pop("NO_PROXY", None)
 
 # MediaPipe's C++ side logs to descriptor 2 from its own threads, and no environment
 # variable quiets version 1.2; `formcoach.logs` routes it to the log file for every command.

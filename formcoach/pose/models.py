@@ -6,11 +6,14 @@ import hashlib
 import os
 import tempfile
 import tomllib
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.client import HTTPMessage
 from pathlib import Path
+from typing import IO
 
 from formcoach.errors import FormcoachError
 from formcoach.places import MODELS_DIR
@@ -33,12 +36,15 @@ class ModelInfo:
     def path(self, models_dir: Path = MODELS_DIR) -> Path:
         return models_dir / self.file
 
-    def expected_sha256(self, models_dir: Path = MODELS_DIR) -> str | None:
-        """The manifest's checksum, or the one recorded when the file was downloaded."""
-        if self.sha256:
-            return self.sha256
-        recorded = models_dir / f"{self.file}.sha256"
-        return recorded.read_text().split()[0] if recorded.exists() else None
+    def pinned_sha256(self, models_dir: Path = MODELS_DIR) -> str:
+        """The manifest's checksum. There is no other: a hash computed from whatever was
+        downloaded would vouch for anything."""
+        if not self.sha256:
+            raise FormcoachError(
+                f"model {self.name!r} has no sha256 in {models_dir / 'MANIFEST.toml'}, so it cannot be verified; "
+                "pin the published checksum there first"
+            )
+        return self.sha256
 
 
 def load_manifest(models_dir: Path = MODELS_DIR) -> dict[str, ModelInfo]:
@@ -83,7 +89,7 @@ def resolve_model(name_or_path: str, models_dir: Path = MODELS_DIR) -> Path:
     """The verified path of a model named in the manifest, or of a user-given .task file."""
     candidate = Path(name_or_path)
     if candidate.suffix == ".task":
-        if not candidate.exists():
+        if not candidate.is_file():
             raise FormcoachError(f"model file not found: {candidate}")
         check_bundle_structure(candidate)
         return candidate
@@ -96,11 +102,31 @@ def resolve_model(name_or_path: str, models_dir: Path = MODELS_DIR) -> Path:
         if info.bundled:
             raise FormcoachError(f"pose model missing: {path}; {REBUILD_HINT}")
         raise FormcoachError(f"model {info.name!r} is not downloaded; run `formcoach models download {info.name}`")
-    expected = info.expected_sha256(models_dir)
-    if expected and sha256_of(path) != expected:
+    if sha256_of(path) != info.pinned_sha256(models_dir):
         hint = REBUILD_HINT if info.bundled else f"run `formcoach models download {info.name}` again"
         raise FormcoachError(f"pose model is corrupt (checksum mismatch): {path}; {hint}")
     return path
+
+
+def _require_https(url: str, name: str) -> None:
+    if urllib.parse.urlsplit(url).scheme != "https":
+        raise FormcoachError(f"refusing to download {name} from {url}: only https:// URLs are fetched")
+
+
+class _HttpsOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib follows a redirect from https to plain http; a model is fetched over https only."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        _require_https(newurl, "a model")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def download_model(
@@ -109,18 +135,21 @@ def download_model(
     url: str | None = None,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> Path:
-    """Fetch ``info`` to ``models_dir``. Written to a temporary file and renamed only once
-    the checksum (or, with none known, the bundle's structure) is right, so a broken or
+    """Fetch ``info`` to ``models_dir`` over https. Written to a temporary file and renamed
+    only once it matches the manifest's sha256 and is a pose bundle, so a broken or
     mismatched download never leaves a file behind."""
     source = url or info.url
     if not source:
         raise FormcoachError(f"model {info.name!r} has no download URL (it ships with formcoach)")
+    _require_https(source, info.name)
+    expected = info.pinned_sha256(models_dir)
     target = info.path(models_dir)
     digest = hashlib.sha256()
     fd, tmp_name = tempfile.mkstemp(prefix=f".{info.file}.", suffix=".part", dir=models_dir)
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(source, timeout=30) as response:
+        opener = urllib.request.build_opener(_HttpsOnlyRedirects)
+        with os.fdopen(fd, "wb") as out, opener.open(source, timeout=30) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             done = 0
             while chunk := response.read(CHUNK):
@@ -132,12 +161,10 @@ def download_model(
             if total is not None and done != total:
                 raise FormcoachError(f"download of {info.name} broke off at {done} of {total} bytes; try again")
         got = digest.hexdigest()
-        if info.sha256 and got != info.sha256:
+        if got != expected:
             raise FormcoachError(f"download of {info.name} has the wrong checksum ({got[:12]}…); nothing was saved")
         check_bundle_structure(tmp)
         tmp.replace(target)
-        if not info.sha256:
-            (models_dir / f"{info.file}.sha256").write_text(f"{got}  {info.file}\n")
         return target
     except OSError as error:
         raise FormcoachError(f"download of {info.name} failed: {error}") from None

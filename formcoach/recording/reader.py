@@ -1,27 +1,48 @@
-"""Reads a recording back, tolerating a last line cut off by a crash."""
+"""Reads a recording back, reading around damage: a last line cut off by a crash, a
+garbage line, a cut-off summary."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from formcoach.errors import FormcoachError
 from formcoach.recording.format import EVENTS, META, POSES, SUMMARY, VIDEO, event_from_json, pose_from_json
 from formcoach.types import Event, Pose
 
+T = TypeVar("T")
 
-def _json_lines(path: Path) -> Iterator[dict[str, Any]]:
+
+def _parsed_lines(path: Path, parse: Callable[[dict[str, Any]], T]) -> tuple[list[T], int]:
+    """Every line of ``path`` that ``parse`` reads, and how many lines it could not: a line
+    cut off by a crash, garbage, bytes that are not UTF-8, a pose without a time, an event
+    of a kind this version does not know. One bad line never hides the lines after it."""
     if not path.exists():
-        return
-    with path.open(encoding="utf-8") as f:
-        for line in f:
+        return [], 0
+    parsed: list[T] = []
+    skipped = 0
+    with path.open("rb") as f:
+        for raw in f:
             try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                return  # a line the process was killed in the middle of writing
+                line = json.loads(raw.decode("utf-8"))
+                parsed.append(parse(line))
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+                skipped += 1  # ValueError covers bad JSON, bad UTF-8 and unknown enum values
+    return parsed, skipped
+
+
+def _json_object(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; FormcoachError if it is cut off, not JSON or not an object."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except ValueError:
+        raise FormcoachError(f"{path} is damaged (not JSON)") from None
+    if not isinstance(data, dict):
+        raise FormcoachError(f"{path} is damaged (not a JSON object)")
+    return data
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,6 +52,14 @@ class Recording:
     poses: tuple[tuple[float, int, Pose | None], ...]
     events: tuple[Event, ...]
     summary: dict[str, Any] | None
+    damage: tuple[str, ...] = ()  # what could not be read, one phrase each (empty: intact)
+
+    @property
+    def exercise_id(self) -> str:
+        exercise = self.meta.get("exercise")
+        if not isinstance(exercise, str):
+            raise FormcoachError(f"{self.folder / META} is damaged (it names no exercise)")
+        return exercise
 
     @property
     def video(self) -> Path | None:
@@ -43,21 +72,32 @@ class Recording:
 
 
 def load_recording(folder: Path) -> Recording:
-    if not (folder / META).exists():
+    """The recording in ``folder``, reading around damage (listed in ``Recording.damage``);
+    FormcoachError only if its meta.json is missing or unreadable."""
+    if not (folder / META).is_file():
         raise FormcoachError(f"{folder} is not a formcoach recording (no {META})")
-    try:
-        meta = json.loads((folder / META).read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        raise FormcoachError(f"{folder / META} is damaged (not JSON)") from None
-    summary_path = folder / SUMMARY
-    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else None
-    return Recording(
-        folder=folder,
-        meta=meta,
-        poses=tuple(pose_from_json(line) for line in _json_lines(folder / POSES)),
-        events=tuple(event_from_json(line) for line in _json_lines(folder / EVENTS)),
-        summary=summary,
-    )
+    meta = _json_object(folder / META)
+    damage: list[str] = []
+    summary = None
+    if (folder / SUMMARY).exists():
+        try:
+            summary = read_summary(folder)
+        except FormcoachError:
+            damage.append(f"{SUMMARY} is damaged")
+    poses, bad_poses = _parsed_lines(folder / POSES, pose_from_json)
+    events, bad_events = _parsed_lines(folder / EVENTS, event_from_json)
+    damage += [f"{n} damaged line{'s' if n > 1 else ''} in {name} skipped"
+               for name, n in ((POSES, bad_poses), (EVENTS, bad_events)) if n]  # fmt: skip
+    return Recording(folder, meta, tuple(poses), tuple(events), summary, tuple(damage))
+
+
+def read_summary(folder: Path) -> dict[str, Any]:
+    """The session's summary.json, checked to have the shape every reader relies on."""
+    summary = _json_object(folder / SUMMARY)
+    sides, cues = summary.get("sides"), summary.get("cues")
+    if not (isinstance(sides, dict) and isinstance(cues, list) and all(isinstance(v, dict) for v in sides.values())):
+        raise FormcoachError(f"{folder / SUMMARY} is damaged (no sides and cues)")
+    return summary
 
 
 def find_recordings(root: Path) -> list[Path]:

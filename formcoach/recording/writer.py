@@ -7,9 +7,11 @@ frame loop; the summary is written atomically at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,6 +19,7 @@ import cv2
 
 from formcoach.background import yield_cpu_to_the_live_loop
 from formcoach.errors import FormcoachError
+from formcoach.files import create_unique_dir, make_private_dir, open_private, touch_private
 from formcoach.pipeline import Step
 from formcoach.recording.format import EVENTS, META, POSES, SUMMARY, VIDEO, event_to_json, pose_to_json
 from formcoach.summary import write_json
@@ -42,6 +45,7 @@ class _VideoWriterThread:
     def __init__(self, path: Path, fps: float, size: tuple[int, int]) -> None:
         self.size = video_size(size)
         self._resize = self.size != size
+        touch_private(path)  # OpenCV truncates the file and keeps its owner-only mode
         self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, self.size)
         if not self._writer.isOpened():
             raise FormcoachError(f"cannot write video to {path}; try --no-video")
@@ -65,23 +69,46 @@ class _VideoWriterThread:
         self._thread.join()
 
 
+def create_session_folder(root: Path, name: str) -> Path:
+    """A new private folder ``root/<date-time>_<name>``; the wall clock names the folder and
+    nothing else."""
+    stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
+    try:
+        return create_unique_dir(root, f"{stamp}_{name}")
+    except OSError as error:
+        raise FormcoachError(f"cannot create a recording folder in {root}: {error.strerror}") from None
+
+
 class SessionRecorder:
-    """Appends a session to ``folder``; call ``close()`` (or use ``with``) at the end."""
+    """Appends a session to ``folder`` (new or empty; made private); call ``close()`` (or
+    use ``with``) at the end. If it cannot start, it leaves no files behind."""
 
     stage = "recording"
 
     def __init__(
         self, folder: Path, meta: dict[str, Any], fps: float, size: tuple[int, int], save_video: bool = True
     ) -> None:
-        try:
-            folder.mkdir(parents=True, exist_ok=False)
-        except OSError as error:
-            raise FormcoachError(f"cannot create recording folder {folder}: {error.strerror}") from None
+        make_private_dir(folder, exist_ok=True)
         self.folder = folder
-        write_json(meta, folder / META)
-        self._poses: IO[str] = (folder / POSES).open("a", encoding="utf-8")
-        self._events: IO[str] = (folder / EVENTS).open("a", encoding="utf-8")
-        self._video = _VideoWriterThread(folder / VIDEO, fps, size) if save_video else None
+        self._video: _VideoWriterThread | None = None
+        try:
+            write_json(meta, folder / META)
+            self._poses: IO[str] = open_private(folder / POSES)
+            self._events: IO[str] = open_private(folder / EVENTS)
+            self._video = _VideoWriterThread(folder / VIDEO, fps, size) if save_video else None
+        except (OSError, FormcoachError):
+            self._discard()
+            raise
+
+    def _discard(self) -> None:
+        """Remove what this recorder wrote, and its folder if that leaves it empty."""
+        for handle in (getattr(self, "_poses", None), getattr(self, "_events", None)):
+            if handle is not None:
+                handle.close()
+        for name in (META, POSES, EVENTS, VIDEO):
+            (self.folder / name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.folder.rmdir()
 
     def __call__(self, step: Step) -> None:
         self._poses.write(json.dumps(pose_to_json(step.update.t, step.update.frame_index, step.raw_pose)) + "\n")

@@ -24,6 +24,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
+from formcoach.files import write_text_atomic
+
 LINE = "#1f5fa8"  # measured values
 BAND = "#2ca02c"  # the rule's good band
 CORRECTION = "#d62728"
@@ -103,11 +105,9 @@ def data_img(data: bytes, mime: str, alt: str, css_class: str = "") -> str:
 
 
 def write_page(out: Path, title: str, body: str) -> Path:
-    """Write atomically, so a browser refreshing the page never sees half of it."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text(page(title, body), encoding="utf-8")
-    tmp.replace(out)
+    """Write atomically, so a browser refreshing the page never sees half of it, and
+    privately (0600): a report shows frames of the person exercising."""
+    write_text_atomic(out, page(title, body))
     return out
 
 

@@ -1,0 +1,101 @@
+"""Files about a person: private whatever the umask, written whole or not at all, and
+named only inside the folder they belong to.
+
+A recording is a health record of someone exercising at home, so every folder formcoach
+creates for one is 0700 and every file 0600 on POSIX (elsewhere the modes are ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from formcoach.errors import FormcoachError
+
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+# Exercise and routine ids name a file in their folder: letters, digits, _ and - only, so an
+# id can never climb out of it ("../x", "/etc/x", "a/b").
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def make_private_dir(path: Path, exist_ok: bool = False) -> None:
+    """Create ``path`` (its parents as usual) readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=PRIVATE_DIR, exist_ok=exist_ok)  # a umask only ever takes bits away
+
+
+def create_unique_dir(root: Path, name: str) -> Path:
+    """A new private folder ``root/name`` (``name_2``, ``name_3``… if taken). Atomic: two
+    runs started in the same second each get their own folder."""
+    if not root.exists():
+        make_private_dir(root, exist_ok=True)
+    for n in range(1, 1000):
+        folder = root / (name if n == 1 else f"{name}_{n}")
+        try:
+            make_private_dir(folder)
+        except FileExistsError:
+            continue
+        return folder
+    raise FormcoachError(f"cannot create a new folder named {name} in {root}: 999 are taken")
+
+
+def touch_private(path: Path) -> Path:
+    """Create ``path`` empty (or keep it, made owner-only): for files another library opens
+    by name, which would otherwise get the umask's mode."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    path.chmod(PRIVATE_FILE)
+    return path
+
+
+def open_private(path: Path) -> IO[str]:
+    """``path`` opened for appending UTF-8 text, owner-only."""
+    return touch_private(path).open("a", encoding="utf-8")
+
+
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[IO[str]]:
+    """A private temporary file beside ``path`` that replaces it only when the block ends
+    without an error: a reader never sees half a file, and a failed write leaves nothing."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:100]}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as f:
+            yield f
+        Path(temporary).replace(path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    with atomic_writer(path) as f:
+        f.write(text)
+
+
+def plain_name(name: str, what: str) -> str:
+    """``name`` if it can only name a file inside its folder; else a one-line error."""
+    if not _PLAIN_NAME.fullmatch(name):
+        raise FormcoachError(f"{what} {name!r} is not a plain name (letters, digits, _ and - only)")
+    return name
+
+
+def inside(root: Path, path: Path) -> bool:
+    """Whether ``path``, symlinks followed, is strictly inside ``root``."""
+    real_root = root.resolve()
+    return path.resolve().is_relative_to(real_root) and path.resolve() != real_root
+
+
+def library_file(directory: Path, name: str, what: str) -> Path:
+    """``directory/name.toml``, the file an exercise or routine id names; refused if the id
+    or a symlink leads out of ``directory``."""
+    path = directory / f"{plain_name(name, what)}.toml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in directory.glob("*.toml")))
+        raise FormcoachError(f"unknown {what} {name!r}; known: {known}")
+    if not inside(directory, path):
+        raise FormcoachError(f"{what} {name!r} is a link out of {directory}; refusing to read it")
+    return path
