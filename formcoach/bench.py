@@ -19,15 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from formcoach.background import live_loop_cpus
-from formcoach.checkers.session import ExerciseSession
 from formcoach.coach import CoachOptions, SessionResult, SpeechOptions, coach_session, start_speech
 from formcoach.errors import FormcoachError
 from formcoach.exercises.schema import ExerciseDef
 from formcoach.feedback.window import OverlayWorker
-from formcoach.pipeline import Analyzer, Step, replay
 from formcoach.recording.reader import load_recording
+from formcoach.runner import reanalyse
 from formcoach.sources import VideoFileSource
-from formcoach.types import Frame
+from formcoach.types import Frame, Step
 
 if TYPE_CHECKING:
     from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
@@ -155,10 +154,8 @@ def _full_run(
         utterances = sum(1 for _ in (Path(tmp) / "speech").glob("*.wav"))
         assert result.recording is not None
         recording = load_recording(result.recording)
-        analyzer = Analyzer(ExerciseSession(exercise))
         start = time.perf_counter()
-        for _ in replay(recording.poses, analyzer):
-            pass
+        reanalyse(recording.poses, exercise)
         replay_s = time.perf_counter() - start
     return _FullRun(seconds, result, wall, speaking, latencies, utterances, replay_s)
 

@@ -26,10 +26,10 @@ from formcoach.exercises.loader import exercise_files, find_exercise, load_libra
 from formcoach.exercises.schema import BOTH
 from formcoach.files import inside
 from formcoach.logs import log_path, route_output_to_log
-from formcoach.measurements import MEASUREMENTS, measure
+from formcoach.measurements import MEASUREMENTS
 from formcoach.places import MODELS_DIR, config_path, recordings_dir
 from formcoach.pose.models import download_model, load_manifest, resolve_model, sha256_of
-from formcoach.smoothing import PoseSmoother
+from formcoach.runner import measure_frames
 from formcoach.sources import FrameSource, VideoFileSource, list_cameras, open_source
 
 if TYPE_CHECKING:
@@ -172,12 +172,9 @@ def angles(
         try:
             writer = csv.writer(out)
             writer.writerow(["frame", "t", "detected", "facing", *wanted])
-            smoother = PoseSmoother()
             detected = 0
             with progress_bar(f"Measuring {video.name}", video.frame_count) as progress:
-                for frame in video:
-                    pose = smoother(estimator.estimate(frame), frame.t)
-                    metrics = measure(pose, wanted, frame.t, frame.index)
+                for frame, pose, metrics in measure_frames(video, estimator, wanted):
                     detected += pose is not None
                     row = [frame.index, f"{frame.t:.4f}", int(pose is not None), metrics.facing.value]
                     writer.writerow(row + [f"{metrics.values[n]:.2f}" for n in wanted])

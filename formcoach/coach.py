@@ -25,14 +25,14 @@ from formcoach.exercises.routines import Routine
 from formcoach.exercises.schema import ExerciseDef
 from formcoach.feedback.cue_policy import CuePolicy, Utterance
 from formcoach.feedback.speech import SpeechWorker
-from formcoach.pipeline import Analyzer, Sink, StageTimes, Step, run
 from formcoach.pose import PoseEstimator
 from formcoach.pose.models import sha256_of
 from formcoach.recording.format import RECORDING_SCHEMA
 from formcoach.recording.writer import SessionRecorder, create_session_folder
+from formcoach.runner import coach_steps
 from formcoach.sources import FrameSource
 from formcoach.summary import SessionLog, write_json
-from formcoach.types import COUNT, SAFETY, Frame
+from formcoach.types import COUNT, SAFETY, Frame, Sink, StageTimes, Step
 
 if TYPE_CHECKING:
     from formcoach.feedback.window import RestScreen
@@ -138,7 +138,6 @@ def coach_session(
     """
     keep_opencv_single_threaded()
     session = ExerciseSession(exercise, options.sides)
-    analyzer = Analyzer(session)
     log = SessionLog(exercise)
     sinks: list[Sink] = [log]
     own_speech = speech is None
@@ -166,7 +165,7 @@ def coach_session(
     count = detected = 0
     try:
         stop = (lambda: window.quit) if window else (lambda: False)
-        for step in run(frames if frames is not None else source, estimator, analyzer, sinks, times, stop):
+        for step in coach_steps(frames if frames is not None else source, estimator, session, sinks, times, stop):
             count += 1
             detected += step.raw_pose is not None
             if on_step:

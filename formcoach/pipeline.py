@@ -8,44 +8,25 @@ A live camera, a video file, a replay of recorded poses and the tests all go thr
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 
 from formcoach.checkers.session import ExerciseSession
 from formcoach.measurements import measure
 from formcoach.pose import PoseEstimator
 from formcoach.smoothing import PoseSmoother
-from formcoach.types import CheckerUpdate, Frame, Metrics, Pose
+from formcoach.types import CheckerUpdate, Frame, Metrics, Pose, Sink, StageTimes, Step
 
 
-@dataclass(frozen=True, eq=False)
-class Step:
-    """Everything known about one frame once it has gone through the pipeline."""
+class Measurer:
+    """Smoothing → measurements: the named measurements of each frame's pose."""
 
-    frame: Frame | None  # None when replaying poses without their video
-    raw_pose: Pose | None
-    pose: Pose | None
-    metrics: Metrics
-    update: CheckerUpdate
-    latency_s: float = 0.0  # frame read → checker decision (wall time, for display and bench)
+    def __init__(self, metric_names: tuple[str, ...], smoother: PoseSmoother | None = None) -> None:
+        self.smoother = smoother or PoseSmoother()
+        self.metric_names = metric_names
 
-
-Sink = Callable[[Step], None]
-
-
-@dataclass
-class StageTimes:
-    """Seconds spent per stage, summed over frames (wall time, for reporting only)."""
-
-    seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    frames: int = 0
-
-    def add(self, stage: str, seconds: float) -> None:
-        self.seconds[stage] += seconds
-
-    def ms_per_frame(self) -> dict[str, float]:
-        return {k: 1000 * v / max(1, self.frames) for k, v in self.seconds.items()}
+    def __call__(self, t: float, frame_index: int, raw_pose: Pose | None) -> tuple[Pose | None, Metrics]:
+        pose = self.smoother(raw_pose, t)
+        return pose, measure(pose, self.metric_names, t, frame_index)
 
 
 class Analyzer:
@@ -53,12 +34,10 @@ class Analyzer:
 
     def __init__(self, session: ExerciseSession, smoother: PoseSmoother | None = None) -> None:
         self.session = session
-        self.smoother = smoother or PoseSmoother()
-        self.metric_names = session.metric_names()
+        self.measurer = Measurer(session.metric_names(), smoother)
 
     def __call__(self, t: float, frame_index: int, raw_pose: Pose | None) -> tuple[Pose | None, Metrics, CheckerUpdate]:
-        pose = self.smoother(raw_pose, t)
-        metrics = measure(pose, self.metric_names, t, frame_index)
+        pose, metrics = self.measurer(t, frame_index, raw_pose)
         return pose, metrics, self.session.update(metrics)
 
 

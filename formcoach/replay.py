@@ -15,33 +15,23 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formcoach.checkers.session import ExerciseSession
 from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import find_exercise
-from formcoach.exercises.schema import BOTH, ExerciseDef
+from formcoach.exercises.schema import ExerciseDef
 from formcoach.feedback.overlay import draw_overlay
-from formcoach.pipeline import Analyzer, Step, replay
 from formcoach.recording.reader import Recording
+from formcoach.runner import reanalyse_recording
 from formcoach.summary import build_summary
-from formcoach.types import Event, EventKind, Frame
+from formcoach.types import Event, EventKind, Frame, Step
 
 SPEAKABLE = {EventKind.RULE_FAIL, EventKind.REP_DONE, EventKind.HOLD_DONE, EventKind.CYCLE_DONE, EventKind.SET_DONE}
 
 NAN = float("nan")
 
 
-def recorded_sides(recording: Recording, exercise: ExerciseDef) -> tuple[str, ...] | None:
-    """The sides the live session coached, from its events (None: the exercise's default)."""
-    sides = [e.side for e in recording.events if e.side and e.side != BOTH]
-    ordered = tuple(dict.fromkeys(sides))
-    return ordered if ordered and exercise.sides != (BOTH,) else None
-
-
 def reanalyze(recording: Recording, exercise: ExerciseDef | None = None) -> list[Step]:
-    """Every step of the recording re-run through the checker."""
-    exercise = exercise or find_exercise(recording.exercise_id)
-    analyzer = Analyzer(ExerciseSession(exercise, recorded_sides(recording, exercise)))
-    return list(replay(recording.poses, analyzer))
+    """Every step of the recording re-run through the checker, on the sides the live run coached."""
+    return reanalyse_recording(recording, exercise or find_exercise(recording.exercise_id)).steps
 
 
 @dataclass(frozen=True)

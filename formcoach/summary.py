@@ -27,8 +27,7 @@ import numpy as np
 
 from formcoach.exercises.schema import ExerciseDef
 from formcoach.files import write_text_atomic
-from formcoach.pipeline import Step
-from formcoach.types import Event, EventKind
+from formcoach.types import Event, EventKind, Step
 from formcoach.view import offset_from, wrap_deg
 
 SUMMARY_FORMAT = "formcoach-summary"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -185,3 +187,33 @@ class CheckerUpdate:
     rule_results: tuple[RuleResult, ...]
     events: tuple[Event, ...]
     finished: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """Everything known about one frame once it has gone through the pipeline: what every
+    sink (overlay, speech, recorder, summary, eval) is handed."""
+
+    frame: Frame | None  # None when replaying poses without their video
+    raw_pose: Pose | None
+    pose: Pose | None
+    metrics: Metrics
+    update: CheckerUpdate
+    latency_s: float = 0.0  # frame read → checker decision (wall time, for display and bench)
+
+
+Sink = Callable[[Step], None]
+
+
+@dataclass
+class StageTimes:
+    """Seconds spent per stage, summed over frames (wall time, for reporting only)."""
+
+    seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    frames: int = 0
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.seconds[stage] += seconds
+
+    def ms_per_frame(self) -> dict[str, float]:
+        return {k: 1000 * v / max(1, self.frames) for k, v in self.seconds.items()}

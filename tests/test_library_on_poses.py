@@ -37,8 +37,8 @@ from formcoach.checkers.counters import FAULT_EDGE_S
 from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.schema import ExerciseDef, HoldSpec, Rule
-from formcoach.pipeline import Analyzer, Step, replay
-from formcoach.types import Event, EventKind
+from formcoach.pipeline import Analyzer, replay
+from formcoach.types import Event, EventKind, Step
 
 FPS = 30.0
 HOLD_FPS = 15.0  # long holds: half the frames, still well inside the timing tolerances

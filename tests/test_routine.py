@@ -16,7 +16,7 @@ from formcoach.coach import CoachOptions, coach_routine
 from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.routines import Routine, RoutineStep
 from formcoach.feedback.speech import SpeechWorker
-from formcoach.pipeline import Step
+from formcoach.types import Step
 
 FIXTURES = Path(__file__).parent / "data" / "exercises"
 REST_S = 2.0

@@ -13,7 +13,7 @@ from synthetic import Frames, ScriptedEstimator, angles, repeat, sequence
 from formcoach.coach import CoachOptions, coach_session
 from formcoach.exercises.loader import find_exercise
 from formcoach.feedback.speech import SpeechWorker
-from formcoach.pipeline import Step
+from formcoach.types import Step
 
 FIXTURES = Path(__file__).parent / "data" / "exercises"
 POSE_WORK_S = 0.02  # what the pose model costs per frame, roughly

@@ -29,6 +29,11 @@ class RuleSet:
         for tracker in self.trackers:
             tracker.reset()
 
+    @property
+    def baselines(self) -> dict[str, float]:
+        """The user's own value of each relative rule, once learnt (rule id → value)."""
+        return dict(self._baseline)
+
     def value(self, rule: Rule, metrics: Metrics) -> float:
         """The value a rule judges: the measurement, or its offset from the user's baseline."""
         value = metrics.get(rule.metric)

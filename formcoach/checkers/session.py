@@ -138,6 +138,13 @@ class ExerciseSession:
             names.extend(self.exercise.for_side(side).metric_names())
         return tuple(dict.fromkeys(names))
 
+    def baselines(self) -> dict[str, dict[str, float]]:
+        """Each coached side's relative-rule baselines (the first time a side was coached)."""
+        found: dict[str, dict[str, float]] = {}
+        for checker in [*self.finished_sides, self.current]:
+            found.setdefault(checker.side, checker.rules.baselines)
+        return found
+
     def restart_side(self) -> None:
         """Start the current side over (from setup), as the user asked."""
         self.current = self._checker_for(self.current.side)

@@ -28,9 +28,8 @@ from formcoach.evaluation.score import ClipOutcome
 from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.schema import BOTH
 from formcoach.measurements import measure
-from formcoach.pipeline import Step
 from formcoach.sources import VideoFileSource
-from formcoach.types import Pose
+from formcoach.types import Pose, Step
 
 # Ground-truth column → (our measurement, conversion to our convention).
 GT_MEASUREMENTS: dict[str, tuple[str, Callable[[float], float]]] = {

@@ -19,8 +19,7 @@ from formcoach.background import yield_cpu_to_the_live_loop
 from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.schema import ExerciseDef
 from formcoach.feedback.overlay import draw_overlay, draw_rest
-from formcoach.pipeline import Step
-from formcoach.types import Frame, ImageArray
+from formcoach.types import Frame, ImageArray, Step
 
 WINDOW_TITLE = "formcoach — space: pause · n: next side · r: restart · q: stop"
 KEY_ESC = 27

@@ -20,10 +20,9 @@ import cv2
 from formcoach.background import yield_cpu_to_the_live_loop
 from formcoach.errors import FormcoachError
 from formcoach.files import create_unique_dir, make_private_dir, open_private, touch_private
-from formcoach.pipeline import Step
 from formcoach.recording.format import EVENTS, META, POSES, SUMMARY, VIDEO, event_to_json, pose_to_json
 from formcoach.summary import write_json
-from formcoach.types import ImageArray
+from formcoach.types import ImageArray, Step
 
 VIDEO_QUEUE_FRAMES = 120  # ~4 s at 30 fps: absorbs a slow disk without blocking the loop
 JPEG_QUALITY = 75

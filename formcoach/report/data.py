@@ -16,17 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from formcoach.checkers.rule_set import BASELINE_S
 from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.routines import find_routine
 from formcoach.exercises.schema import BOTH, ExerciseDef, Kind, Rule, bind_side
-from formcoach.measurements import MEASUREMENTS, measure
+from formcoach.measurements import MEASUREMENTS
 from formcoach.recording.reader import Recording, load_recording
 from formcoach.report.pain import load_pain
-from formcoach.smoothing import PoseSmoother
+from formcoach.runner import Reanalysis, reanalyse_recording
 from formcoach.summary import build_summary
-from formcoach.types import Event, EventKind, FloatArray
+from formcoach.types import Event, EventKind, FloatArray, Step
 
 ROUTINE = "routine.json"
 
@@ -83,6 +82,7 @@ class SessionData:
     sides: tuple[str, ...]  # sides that got past setup, in order
     series: tuple[Series, ...]
     pain: dict[str, int | None]
+    steps: tuple[Step, ...] = ()  # the recording re-run through the checker, frame by frame
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -163,30 +163,25 @@ def _rebuild_summary(exercise: ExerciseDef, recording: Recording) -> dict[str, A
     return summary
 
 
-def _bands(exercise: ExerciseDef, name: str, t: FloatArray, values: FloatArray, started: float) -> tuple[Band, ...]:
+def _bands(exercise: ExerciseDef, name: str, baselines: dict[str, float]) -> tuple[Band, ...]:
+    """The rules' bands on ``name`` as the checker judged them: a relative rule's offsets
+    around the user's own value it learnt (no band where it learnt none, as it judged none)."""
     bands = []
     for rule in exercise.rules:
-        if rule.metric != name:
+        if rule.metric != name or (rule.relative and rule.id not in baselines):
             continue
-        offset = 0.0
-        if rule.relative:
-            first = values[(t >= started) & (t <= started + BASELINE_S) & np.isfinite(values)]
-            if not first.size:
-                continue  # no baseline was seen, so the checker never judged this rule either
-            offset = float(np.median(first))
+        offset = baselines[rule.id] if rule.relative else 0.0
         bands.append(Band(rule, rule.minimum + offset, rule.maximum + offset))
     return tuple(bands)
 
 
-def _measure_all(recording: Recording, names: tuple[str, ...]) -> tuple[FloatArray, dict[str, FloatArray]]:
-    smoother = PoseSmoother()
-    t = np.array([p[0] for p in recording.poses], dtype=np.float64)
-    columns = {name: np.full(len(t), math.nan) for name in names}
-    for row, (time_s, index, raw) in enumerate(recording.poses):
-        metrics = measure(smoother(raw, time_s), names, time_s, index)
-        for name in names:
-            columns[name][row] = metrics.get(name)
-    return t, columns
+def _measured(recording: Recording, exercise: ExerciseDef) -> tuple[FloatArray, dict[str, FloatArray], Reanalysis]:
+    """Every measurement the checker saw, per recorded frame: the recording re-run through it."""
+    again = reanalyse_recording(recording, exercise)
+    t = np.array([step.update.t for step in again.steps], dtype=np.float64)
+    names = tuple(dict.fromkeys(name for step in again.steps[:1] for name in step.metrics.values))
+    columns = {name: np.array([step.metrics.get(name) for step in again.steps], dtype=np.float64) for name in names}
+    return t, columns, again
 
 
 def load_session(folder: Path) -> SessionData:
@@ -217,10 +212,10 @@ def load_session(folder: Path) -> SessionData:
     starts = {e.side: e.t for e in reversed(recording.events) if e.kind is EventKind.START}
     sides = tuple(side for side in spans if side in starts)
     series: list[Series] = []
+    again: Reanalysis | None = None
     if exercise is not None and sides:
         bound = {side: exercise.for_side(side) for side in sides}
-        names = tuple(dict.fromkeys(n for ex in bound.values() for n in ex.metric_names()))
-        t, columns = _measure_all(recording, names)
+        t, columns, again = _measured(recording, exercise)
         for side in sides:
             lo, hi = spans[side]
             inside = (t >= lo) & (t <= hi)
@@ -231,19 +226,9 @@ def load_session(folder: Path) -> SessionData:
                 if name in seen:
                     continue
                 seen.add(name)
-                values = columns[name][inside]
-                series.append(
-                    Series(
-                        name,
-                        template,
-                        side,
-                        t[inside],
-                        values,
-                        _bands(bound[side], name, t[inside], values, starts[side]),
-                        active,
-                        active_label,
-                    )
-                )
+                values = columns[name][inside] if name in columns else np.full(int(inside.sum()), math.nan)
+                bands = _bands(bound[side], name, again.baselines.get(side, {}))
+                series.append(Series(name, template, side, t[inside], values, bands, active, active_label))
     return SessionData(
         folder=folder,
         recording=recording,
@@ -255,6 +240,7 @@ def load_session(folder: Path) -> SessionData:
         sides=sides,
         series=tuple(series),
         pain=pain,
+        steps=tuple(again.steps) if again is not None else (),
     )
 
 

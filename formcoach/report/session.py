@@ -20,7 +20,7 @@ from matplotlib.ticker import FuncFormatter
 
 from formcoach.exercises.schema import BOTH, Kind, Rule
 from formcoach.feedback.overlay import annotate_measurements, annotate_skeleton
-from formcoach.measurements import MEASUREMENTS, measure
+from formcoach.measurements import MEASUREMENTS
 from formcoach.recording.format import VIDEO
 from formcoach.report import page as p
 from formcoach.report.data import (
@@ -32,7 +32,7 @@ from formcoach.report.data import (
     side_result,
     unit_symbol,
 )
-from formcoach.types import CoachPhase, Event, EventKind, ImageArray, Pose
+from formcoach.types import CoachPhase, Event, EventKind, ImageArray, Pose, Step
 
 THUMB_WIDTH = 480
 # The phase the overlay colours rules in: corrections of reps are judged at the end position.
@@ -301,10 +301,13 @@ def _scaled(pose: Pose, size: tuple[int, int]) -> Pose:
     return Pose(pose.t, pose.frame_index, pose.xy * np.array([sx, sy]), pose.visibility, size, pose.world)
 
 
-def _annotate(data: SessionData, image: ImageArray, pose: Pose, frame_index: int, t: float) -> ImageArray:
-    """The skeleton the coach saw and, at each measured joint, its value coloured by band."""
+def _annotate(data: SessionData, image: ImageArray, step: Step, t: float) -> ImageArray:
+    """The skeleton the coach saw (smoothed, as it judged it) and, at each measured joint, the
+    value it measured, coloured by band."""
+    if step.pose is None:
+        return image
     height, width = image.shape[:2]
-    shown = _scaled(pose, (width, height))
+    shown = _scaled(step.pose, (width, height))
     image = annotate_skeleton(image, shown)
     side = next((e.side for e in data.events if e.t == t and e.kind is EventKind.RULE_FAIL), "")
     if data.exercise is None or not side:
@@ -312,9 +315,8 @@ def _annotate(data: SessionData, image: ImageArray, pose: Pose, frame_index: int
     exercise = data.exercise.for_side(side)
     # A relative rule's band is an offset from the user's start: its absolute colour would lie.
     exercise = replace(exercise, rules=tuple(r for r in exercise.rules if not r.relative))
-    # Values from the pose in source pixels (the video may be scaled unevenly); drawn on the video.
-    metrics = measure(pose, exercise.metric_names(), t, frame_index)
-    return annotate_measurements(image, shown, metrics, exercise, PHASE_SHOWN[exercise.kind])
+    # The checker's values (from the pose in source pixels); drawn on the video.
+    return annotate_measurements(image, shown, step.metrics, exercise, PHASE_SHOWN[exercise.kind])
 
 
 def _thumbnails(data: SessionData, times: list[float]) -> dict[float, bytes]:
@@ -338,9 +340,8 @@ def _thumbnails(data: SessionData, times: list[float]) -> dict[float, bytes]:
                 continue
             image = cast(ImageArray, read)
             height, width = image.shape[:2]
-            _, frame_index, pose = data.recording.poses[index]
-            if pose is not None:
-                image = _annotate(data, image, pose, frame_index, wanted[index][0])
+            if index < len(data.steps):
+                image = _annotate(data, image, data.steps[index], wanted[index][0])
             thumb = cv2.resize(image, (THUMB_WIDTH, round(height * THUMB_WIDTH / width)), interpolation=cv2.INTER_AREA)
             ok, jpeg = cv2.imencode(".jpg", thumb, [cv2.IMWRITE_JPEG_QUALITY, THUMB_QUALITY])
             if ok:
