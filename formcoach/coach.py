@@ -23,7 +23,7 @@ from formcoach.background import keep_opencv_single_threaded
 from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.routines import Routine
 from formcoach.exercises.schema import ExerciseDef
-from formcoach.feedback.cue_policy import CuePolicy, Utterance
+from formcoach.feedback.cue_policy import CuePolicy, CueTrack, Utterance
 from formcoach.feedback.speech import SpeechWorker
 from formcoach.pose import PoseEstimator
 from formcoach.pose.models import sha256_of
@@ -32,12 +32,10 @@ from formcoach.recording.writer import SessionRecorder, create_session_folder
 from formcoach.runner import coach_steps
 from formcoach.sources import FrameSource
 from formcoach.summary import SessionLog, write_json
-from formcoach.types import COUNT, SAFETY, Frame, Sink, StageTimes, Step
+from formcoach.types import COUNT, SAFETY, Frame, Said, Sink, StageTimes, Step
 
 if TYPE_CHECKING:
     from formcoach.feedback.window import RestScreen
-
-CUE_SHOWN_S = 4.0  # how long a spoken cue stays on screen
 
 
 @dataclass(frozen=True)
@@ -63,20 +61,25 @@ class SpeechSink:
 
     stage = "speech"
 
-    def __init__(self, worker: SpeechWorker, policy: CuePolicy) -> None:
+    def __init__(self, worker: SpeechWorker, policy: CuePolicy, on_said: Callable[[Said], None] | None = None) -> None:
         self.worker = worker
         self.policy = policy
-        self.cue_text = ""
-        self._cue_t = -1e9
+        self.on_said = on_said  # the recorder keeps each cue, for a replay to show exactly these
+        self.cues = CueTrack()
+
+    @property
+    def cue_text(self) -> str:
+        return self.cues.text
 
     def __call__(self, step: Step) -> None:
         t = step.update.t
         utterance = self.policy.offer(step.update.events, t, speaker_idle=not self.worker.busy)
-        if utterance is not None:
+        said = None if utterance is None else Said(t, utterance.key, utterance.text)
+        if utterance is not None and said is not None:
             self.worker.say(utterance)
-            self.cue_text, self._cue_t = utterance.text, t
-        elif t - self._cue_t > CUE_SHOWN_S:
-            self.cue_text = ""
+            if self.on_said is not None:
+                self.on_said(said)
+        self.cues.update(t, said)
 
 
 def display_available() -> bool:
@@ -142,8 +145,6 @@ def coach_session(
     sinks: list[Sink] = [log]
     own_speech = speech is None
     speech = speech or start_speech(options.speech)
-    speech_sink = SpeechSink(speech, CuePolicy(cooldown_s=exercise.cues.cooldown_s))
-    sinks.append(speech_sink)
     recorder = None
     if options.record_dir is not None:
         recorder = SessionRecorder(
@@ -153,6 +154,10 @@ def coach_session(
             source.size,
             options.save_video,
         )
+    on_said = recorder.record_said if recorder else None
+    speech_sink = SpeechSink(speech, CuePolicy(cooldown_s=exercise.cues.cooldown_s), on_said)
+    sinks.append(speech_sink)
+    if recorder:
         sinks.append(recorder)
     window = None
     if options.window:

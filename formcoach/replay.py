@@ -8,6 +8,7 @@ it shows what would have changed.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +19,12 @@ import numpy as np
 from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.schema import ExerciseDef
+from formcoach.feedback.cue_policy import CuePolicy, CueTrack
 from formcoach.feedback.overlay import draw_overlay
 from formcoach.recording.reader import Recording
 from formcoach.runner import reanalyse_recording
 from formcoach.summary import build_summary
-from formcoach.types import Event, EventKind, Frame, Step
+from formcoach.types import Event, EventKind, Frame, Said, Step
 
 SPEAKABLE = {EventKind.RULE_FAIL, EventKind.REP_DONE, EventKind.HOLD_DONE, EventKind.CYCLE_DONE, EventKind.SET_DONE}
 
@@ -82,21 +84,26 @@ def annotate(step: Step, frame: Frame, exercise: ExerciseDef, cue: str) -> np.nd
     return draw_overlay(frame.image, step.pose, step.metrics, step.update, exercise, cue, 0.0, 0.0)
 
 
-class CueTrack:
-    """The cue on screen at each moment: the last spoken message, shown for a few seconds."""
+class ReplayCues:
+    """The cue on screen at each re-analysed step: the cues the live coach said, as the
+    recording kept them; for a recording that kept none, what the same cue policy says with
+    the speaker free."""
 
-    shown_s = 4.0
-
-    def __init__(self) -> None:
-        self.text, self._t = "", -1e9
+    def __init__(self, recording: Recording, exercise: ExerciseDef) -> None:
+        self._said = deque(recording.said) if recording.said is not None else None
+        self._policy = CuePolicy(cooldown_s=exercise.cues.cooldown_s)
+        self._track = CueTrack()
 
     def __call__(self, step: Step) -> str:
-        for event in step.update.events:
-            if event.message and event.kind in SPEAKABLE | {EventKind.SETUP_HINT, EventKind.START}:
-                self.text, self._t = event.message, step.update.t
-        if step.update.t - self._t > self.shown_s:
-            self.text = ""
-        return self.text
+        t = step.update.t
+        said: Said | None = None
+        if self._said is None:
+            utterance = self._policy.offer(step.update.events, t, speaker_idle=True)
+            said = None if utterance is None else Said(t, utterance.key, utterance.text)
+        else:
+            while self._said and self._said[0].t <= t:
+                said = self._said.popleft()
+        return self._track.update(t, said)
 
 
 def export_video(
@@ -106,7 +113,7 @@ def export_video(
     steps = reanalyze(recording, exercise)
     fps = float(recording.meta.get("fps") or 30.0)
     writer: cv2.VideoWriter | None = None
-    cues = CueTrack()
+    cues = ReplayCues(recording, exercise)
     written = 0
     try:
         for step, frame in zip(steps, video_frames(recording), strict=False):
@@ -208,7 +215,7 @@ class Player:
         if path is None:
             raise FormcoachError(f"{recording.folder} has no video to play (recorded with --no-video)")
         self.capture = cv2.VideoCapture(str(path))
-        track = CueTrack()
+        track = ReplayCues(recording, exercise)
         self.cues = [track(step) for step in self.steps]
 
     def _frame(self, index: int) -> np.ndarray | None:

@@ -149,6 +149,15 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Said:
+    """A cue the coach spoke at stream time ``t`` (and showed on screen)."""
+
+    t: float
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
 class RuleResult:
     rule_id: str
     value: float

@@ -8,10 +8,11 @@ spoken; anything older or less important is dropped rather than said late.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from formcoach.types import Event
+from formcoach.types import Event, Said
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,21 @@ class CuePolicy:
     def _cooling(self, key: str, text: str, t: float) -> bool:
         said = self._said_at.get((key, text))
         return said is not None and t - said < self.cooldown_s
+
+
+CUE_SHOWN_S = 4.0  # how long a spoken cue stays on screen
+
+
+class CueTrack:
+    """The cue on screen at each moment: the last cue said, shown for ``CUE_SHOWN_S``. Live,
+    the speech sink feeds it what it says; a replay, what the recording kept."""
+
+    def __init__(self) -> None:
+        self.text, self._t = "", -math.inf
+
+    def update(self, t: float, said: Said | None) -> str:
+        if said is not None:
+            self.text, self._t = said.text, said.t
+        elif t - self._t > CUE_SHOWN_S:
+            self.text = ""
+        return self.text

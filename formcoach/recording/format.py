@@ -6,6 +6,7 @@ and reader so the two cannot disagree.
                    resolution, fps (written first)
     poses.jsonl    one line per frame: {"i", "t", "xy", "vis", "world"} (null pose: no person)
     events.jsonl   one line per checker event
+    said.jsonl     one line per cue the coach spoke (and showed): {"t", "key", "text"}
     video.avi      MJPEG in AVI: every frame is a whole JPEG, so a file cut off by a crash
                    still plays up to its last frame
     summary.json   written at the end (see formcoach.summary)
@@ -18,10 +19,19 @@ from typing import Any
 
 import numpy as np
 
-from formcoach.types import Event, EventKind, Pose
+from formcoach.types import Event, EventKind, Pose, Said
 
 RECORDING_SCHEMA = 1
 META, POSES, EVENTS, VIDEO, SUMMARY = "meta.json", "poses.jsonl", "events.jsonl", "video.avi", "summary.json"
+SAID = "said.jsonl"
+
+
+def said_to_json(said: Said) -> dict[str, Any]:
+    return {"t": said.t, "key": said.key, "text": said.text}
+
+
+def said_from_json(line: dict[str, Any]) -> Said:
+    return Said(float(line["t"]), str(line["key"]), str(line["text"]))
 
 
 def pose_to_json(t: float, frame_index: int, pose: Pose | None) -> dict[str, Any]:

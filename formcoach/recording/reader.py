@@ -10,8 +10,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from formcoach.errors import FormcoachError
-from formcoach.recording.format import EVENTS, META, POSES, SUMMARY, VIDEO, event_from_json, pose_from_json
-from formcoach.types import Event, Pose
+from formcoach.recording.format import (
+    EVENTS,
+    META,
+    POSES,
+    SAID,
+    SUMMARY,
+    VIDEO,
+    event_from_json,
+    pose_from_json,
+    said_from_json,
+)
+from formcoach.types import Event, Pose, Said
 
 T = TypeVar("T")
 
@@ -53,6 +63,7 @@ class Recording:
     events: tuple[Event, ...]
     summary: dict[str, Any] | None
     damage: tuple[str, ...] = ()  # what could not be read, one phrase each (empty: intact)
+    said: tuple[Said, ...] | None = None  # the cues spoken; None for a recording that kept none
 
     @property
     def exercise_id(self) -> str:
@@ -86,9 +97,11 @@ def load_recording(folder: Path) -> Recording:
             damage.append(f"{SUMMARY} is damaged")
     poses, bad_poses = _parsed_lines(folder / POSES, pose_from_json)
     events, bad_events = _parsed_lines(folder / EVENTS, event_from_json)
+    said, bad_said = _parsed_lines(folder / SAID, said_from_json) if (folder / SAID).exists() else (None, 0)
     damage += [f"{n} damaged line{'s' if n > 1 else ''} in {name} skipped"
-               for name, n in ((POSES, bad_poses), (EVENTS, bad_events)) if n]  # fmt: skip
-    return Recording(folder, meta, tuple(poses), tuple(events), summary, tuple(damage))
+               for name, n in ((POSES, bad_poses), (EVENTS, bad_events), (SAID, bad_said)) if n]  # fmt: skip
+    kept = None if said is None else tuple(said)
+    return Recording(folder, meta, tuple(poses), tuple(events), summary, tuple(damage), kept)
 
 
 def read_summary(folder: Path) -> dict[str, Any]:

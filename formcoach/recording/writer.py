@@ -20,9 +20,19 @@ import cv2
 from formcoach.background import yield_cpu_to_the_live_loop
 from formcoach.errors import FormcoachError
 from formcoach.files import create_unique_dir, make_private_dir, open_private, touch_private
-from formcoach.recording.format import EVENTS, META, POSES, SUMMARY, VIDEO, event_to_json, pose_to_json
+from formcoach.recording.format import (
+    EVENTS,
+    META,
+    POSES,
+    SAID,
+    SUMMARY,
+    VIDEO,
+    event_to_json,
+    pose_to_json,
+    said_to_json,
+)
 from formcoach.summary import write_json
-from formcoach.types import ImageArray, Step
+from formcoach.types import ImageArray, Said, Step
 
 VIDEO_QUEUE_FRAMES = 120  # ~4 s at 30 fps: absorbs a slow disk without blocking the loop
 JPEG_QUALITY = 75
@@ -94,6 +104,7 @@ class SessionRecorder:
             write_json(meta, folder / META)
             self._poses: IO[str] = open_private(folder / POSES)
             self._events: IO[str] = open_private(folder / EVENTS)
+            self._said: IO[str] = open_private(folder / SAID)
             self._video = _VideoWriterThread(folder / VIDEO, fps, size) if save_video else None
         except (OSError, FormcoachError):
             self._discard()
@@ -101,10 +112,10 @@ class SessionRecorder:
 
     def _discard(self) -> None:
         """Remove what this recorder wrote, and its folder if that leaves it empty."""
-        for handle in (getattr(self, "_poses", None), getattr(self, "_events", None)):
+        for handle in (getattr(self, "_poses", None), getattr(self, "_events", None), getattr(self, "_said", None)):
             if handle is not None:
                 handle.close()
-        for name in (META, POSES, EVENTS, VIDEO):
+        for name in (META, POSES, EVENTS, SAID, VIDEO):
             (self.folder / name).unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             self.folder.rmdir()
@@ -119,12 +130,18 @@ class SessionRecorder:
         if self._video is not None and step.frame is not None:
             self._video.write(step.frame.image)
 
+    def record_said(self, said: Said) -> None:
+        """A cue as the coach spoke and showed it: what a replay shows, exactly."""
+        self._said.write(json.dumps(said_to_json(said)) + "\n")
+        self._said.flush()
+
     def write_summary(self, summary: dict[str, Any]) -> None:
         write_json(summary, self.folder / SUMMARY)
 
     def close(self) -> None:
         self._poses.close()
         self._events.close()
+        self._said.close()
         if self._video is not None:
             self._video.close()
 
