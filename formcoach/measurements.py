@@ -210,10 +210,56 @@ def image_judgeable(plane: Plane | None, view: CameraView | None) -> bool:
     return image_weight(plane, view) > 0
 
 
+class Unit(StrEnum):
+    """A measurement's unit: degrees, or a length as a fraction of a body length (so it is
+    the same for every body and camera distance). It writes and scales itself."""
+
+    DEG = "deg"
+    HIP_WIDTHS = "hip widths"
+    LEG_LENGTHS = "leg lengths"
+    SHIN_LENGTHS = "shin lengths"
+
+    @property
+    def is_angle(self) -> bool:
+        return self is Unit.DEG
+
+    @property
+    def symbol(self) -> str:
+        """Written after a number: ``40°``, ``0.35 hip widths``."""
+        return "°" if self.is_angle else f" {self.value}"
+
+    @property
+    def axis_label(self) -> str:
+        return "degrees" if self.is_angle else str(self.value)
+
+    def number(self, value: float) -> str:
+        """The value as the user reads it, without the unit: whole degrees, ratios to 0.01."""
+        return f"{value:.0f}" if self.is_angle else f"{value:.2f}"
+
+    def written(self, value: float) -> str:
+        """The value with its unit: ``40°``, ``0.35 hip widths``."""
+        return f"{self.number(value)}{self.symbol}"
+
+    @property
+    def rep_gap(self) -> float:
+        """The smallest gap between a rep's start and end thresholds: closer, hovering counts."""
+        return 5.0 if self.is_angle else 0.05
+
+    @property
+    def steady_rate(self) -> float:
+        """Changing slower than this per second reads as held still (landmark jitter is ~5°/s)."""
+        return 10.0 if self.is_angle else 0.1
+
+    @property
+    def plot_margin(self) -> float:
+        """The least room a plot leaves around a band."""
+        return 2.0 if self.is_angle else 0.02
+
+
 @dataclass(frozen=True)
 class Measurement:
     name: str
-    unit: str  # "deg" or "ratio" (ratios say to what in the description)
+    unit: Unit
     description: str  # the convention, starting with what 0 means
     compute: Callable[[Body], float]
     vertex: Landmark | None = None  # where the overlay draws it
@@ -434,7 +480,7 @@ def _sided_measurements() -> list[Measurement]:
         out += [
             Measurement(
                 f"{s}_knee_flexion",
-                "deg",
+                Unit.DEG,
                 "0° when the shank is in line with the thigh; 90° at a right-angle knee.",
                 _knee_flexion(s),
                 sided(s, "knee"),
@@ -443,7 +489,7 @@ def _sided_measurements() -> list[Measurement]:
             ),
             Measurement(
                 f"{s}_hip_flexion",
-                "deg",
+                Unit.DEG,
                 "0° when the thigh is in line with the trunk (standing tall); + as the "
                 "knee moves forward of the trunk line, − behind it (extension).",
                 _hip_flexion(s),
@@ -452,7 +498,7 @@ def _sided_measurements() -> list[Measurement]:
             ),
             Measurement(
                 f"{s}_knee_hip_shoulder",
-                "deg",
+                Unit.DEG,
                 "Included knee–hip–shoulder angle: 180° when the three are in a straight "
                 "line (top of a bridge), smaller as the hip bends.",
                 _knee_hip_shoulder(s),
@@ -461,7 +507,7 @@ def _sided_measurements() -> list[Measurement]:
             ),
             Measurement(
                 f"{s}_shin_angle",
-                "deg",
+                Unit.DEG,
                 "0° when the shin (ankle→knee) is vertical; grows as it tips either way.",
                 _shin_angle(s),
                 sided(s, "ankle"),
@@ -469,7 +515,7 @@ def _sided_measurements() -> list[Measurement]:
             ),
             Measurement(
                 f"{s}_hip_abduction",
-                "deg",
+                Unit.DEG,
                 "0° when the thigh hangs straight down the body's side; + as it moves out "
                 "sideways, away from the midline.",
                 _hip_abduction(s),
@@ -479,7 +525,7 @@ def _sided_measurements() -> list[Measurement]:
             ),
             Measurement(
                 f"{s}_knee_over_ankle",
-                "shin lengths",
+                Unit.SHIN_LENGTHS,
                 "0 when the knee is straight above the ankle; + when it is ahead of the "
                 "ankle in the direction the person faces. Side view.",
                 _knee_over_ankle(s),
@@ -489,7 +535,7 @@ def _sided_measurements() -> list[Measurement]:
             ),
             Measurement(
                 f"{s}_ankle_x",
-                "leg lengths",
+                Unit.LEG_LENGTHS,
                 "Sideways offset of the ankle from its hip (x), over the leg's length; 0 straight "
                 "below or above the hip. In 3-D with {side}_ankle_depth_3d it traces leg circles.",
                 _ankle_offset(s, 0),
@@ -497,14 +543,14 @@ def _sided_measurements() -> list[Measurement]:
             ),
             Measurement(
                 f"{s}_ankle_y",
-                "leg lengths",
+                Unit.LEG_LENGTHS,
                 "Vertical offset of the ankle from its hip (y, down +), over the leg's length.",
                 _ankle_offset(s, 1),
                 sided(s, "ankle"),
             ),
             Measurement(
                 f"{s}_ankle_depth",
-                "leg lengths",
+                Unit.LEG_LENGTHS,
                 "Offset of the ankle from its hip toward (−) or away from (+) the camera (world z), "
                 "over the leg's length. A raised straight leg circling traces a circle in "
                 "({side}_ankle_x_3d, this) from any view; in the image a straight leg's offset "
@@ -523,7 +569,7 @@ def _role_measurements() -> list[Measurement]:
         out += [
             Measurement(
                 f"{role}_knee_flexion",
-                "deg",
+                Unit.DEG,
                 f"Knee flexion of the {role} leg (the leg whose thigh points "
                 f"{'most' if role == 'front' else 'least'} forward), 0° straight.",
                 _by_role(role, _knee_flexion),
@@ -532,14 +578,14 @@ def _role_measurements() -> list[Measurement]:
             ),
             Measurement(
                 f"{role}_hip_flexion",
-                "deg",
+                Unit.DEG,
                 f"Hip flexion of the {role} leg: 0° in line with the trunk, + forward.",
                 _by_role(role, _hip_flexion),
                 plane=Plane.SAGITTAL,
             ),
             Measurement(
                 f"{role}_shin_angle",
-                "deg",
+                Unit.DEG,
                 f"Shin of the {role} leg from vertical, 0° upright.",
                 _by_role(role, _shin_angle),
                 plane=Plane.SAGITTAL,
@@ -563,7 +609,7 @@ def _bilateral_measurements() -> list[Measurement]:
     return [
         Measurement(
             name,
-            "deg",
+            Unit.DEG,
             f"{label} of the leg the camera sees best in the image, of both legs averaged in 3-D "
             f"(bilateral moves); same convention as left_{name}.",
             _bilateral(factory),
@@ -584,7 +630,7 @@ def _whole_body_measurements() -> list[Measurement]:
     return [
         Measurement(
             "both_knees_flexion",
-            "deg",
+            Unit.DEG,
             "Knee flexion of the straighter knee: how far both knees bend together, 90° at the bottom of a "
             "lunge with both knees at right angles; a knee drive (one knee bent, the other straight) reads "
             "near 0. A hidden knee is left out.",
@@ -594,7 +640,7 @@ def _whole_body_measurements() -> list[Measurement]:
         ),
         Measurement(
             "trunk_lean",
-            "deg",
+            Unit.DEG,
             "0° when the trunk (mid-hip → mid-shoulder) is vertical; 90° lying flat. In the image, "
             "corrected for a camera off the side view (the forward part seen shortened by its cosine).",
             _trunk_lean,
@@ -602,7 +648,7 @@ def _whole_body_measurements() -> list[Measurement]:
         ),
         Measurement(
             "trunk_side_lean",
-            "deg",
+            Unit.DEG,
             "Sideways lean of the trunk (mid-hip → mid-shoulder) across the hip line: 0° upright, + toward "
             "the person's left, − toward their right.",
             _trunk_side_lean,
@@ -610,7 +656,7 @@ def _whole_body_measurements() -> list[Measurement]:
         ),
         Measurement(
             "pelvis_tilt",
-            "deg",
+            Unit.DEG,
             "Hip-to-hip line against the horizontal: 0° level, + when the left hip is "
             "higher. In world space this is pelvic obliquity (one hip lifted).",
             lambda b: g.tilt_from_horizontal(b.p(lm.LEFT_HIP), b.p(lm.RIGHT_HIP)),
@@ -618,21 +664,21 @@ def _whole_body_measurements() -> list[Measurement]:
         ),
         Measurement(
             "shoulder_tilt",
-            "deg",
+            Unit.DEG,
             "Shoulder line against the horizontal: 0° level, + when the left shoulder is higher.",
             lambda b: g.tilt_from_horizontal(b.p(lm.LEFT_SHOULDER), b.p(lm.RIGHT_SHOULDER)),
             plane=Plane.FRONTAL,
         ),
         Measurement(
             "thigh_angle",
-            "deg",
+            Unit.DEG,
             "Angle between the two thighs (hip→knee): 0° when parallel.",
             lambda b: g.angle_between(b.thigh("left"), b.thigh("right")),
             plane=Plane.FRONTAL,
         ),
         Measurement(
             "knee_gap",
-            "hip widths",
+            Unit.HIP_WIDTHS,
             "Distance between the knees over the distance between the hips: 1 when the "
             "knees are as far apart as the hips. Front, back or feet-end view.",
             _ratio_to_hip_width(lambda b: b.p(lm.LEFT_KNEE), lambda b: b.p(lm.RIGHT_KNEE)),
@@ -640,14 +686,14 @@ def _whole_body_measurements() -> list[Measurement]:
         ),
         Measurement(
             "feet_gap",
-            "hip widths",
+            Unit.HIP_WIDTHS,
             "Distance between the ankles over the hip width: 0 when the feet touch.",
             _ratio_to_hip_width(lambda b: b.p(lm.LEFT_ANKLE), lambda b: b.p(lm.RIGHT_ANKLE)),
             plane=Plane.FRONTAL,
         ),
         Measurement(
             "knee_height_diff",
-            "hip widths",
+            Unit.HIP_WIDTHS,
             "How much higher the left knee is than the right (image up), over the hip "
             "width: 0 level; swings ± as the knees rise and fall in hip shifting.",
             _knee_height_diff,
@@ -656,7 +702,7 @@ def _whole_body_measurements() -> list[Measurement]:
         ),
         Measurement(
             "knee_height_gap",
-            "hip widths",
+            Unit.HIP_WIDTHS,
             "How far apart the knees are in height (image), over the hip width, whichever is higher: "
             "0 level; rises on every shift to either side in hip shifting.",
             lambda b: abs(_knee_height_diff(b)),
@@ -665,7 +711,7 @@ def _whole_body_measurements() -> list[Measurement]:
         ),
         Measurement(
             "back_knee_clearance",
-            "shin lengths",
+            Unit.SHIN_LENGTHS,
             "Height of the back knee above the front foot's floor line, over the back "
             "shin's length: 0 on the floor. Side view.",
             _back_knee_clearance,
@@ -674,14 +720,14 @@ def _whole_body_measurements() -> list[Measurement]:
         ),
         Measurement(
             "pelvis_rotation",
-            "deg",
+            Unit.DEG,
             "Rotation of the hip line about the vertical: 0° when the hips face the camera square.",
             _pelvis_rotation,
             image=False,
         ),
         Measurement(
             "hip_sway_depth",
-            "leg lengths",
+            Unit.LEG_LENGTHS,
             "Offset of mid-hip from mid-ankle toward (−) or away from (+) the camera (world z), over the "
             "leg length: with hip_sway_x_3d it traces standing hip circles from any view.",
             _sway(lambda b: b.mid_hip, 2),
@@ -689,20 +735,20 @@ def _whole_body_measurements() -> list[Measurement]:
         ),
         Measurement(
             "hip_sway_x",
-            "leg lengths",
+            Unit.LEG_LENGTHS,
             "Sideways offset (image x) of mid-hip from mid-ankle over the leg length; traces standing hip circles.",
             _sway(lambda b: b.mid_hip, 0),
         ),
         Measurement(
             "trunk_sway_x",
-            "leg lengths",
+            Unit.LEG_LENGTHS,
             "Sideways offset (image x) of mid-shoulder from mid-ankle over the leg length.",
             _sway(lambda b: b.mid_shoulder, 0),
             world=False,
         ),
         Measurement(
             "trunk_sway_y",
-            "leg lengths",
+            Unit.LEG_LENGTHS,
             "Height offset (image y, down +) of mid-shoulder from mid-ankle over the leg "
             "length; drops as the trunk bends.",
             _sway(lambda b: b.mid_shoulder, 1),
@@ -721,7 +767,7 @@ def _view_measurements() -> list[Measurement]:
     return [
         Measurement(
             "camera_azimuth",
-            "deg",
+            Unit.DEG,
             "Where the camera stands around the body: 0° in front of an upright or side-lying body, at "
             "the feet of a body lying on its back; +90° at the body's right side (side-lying: at the "
             "head end), −90° at its left; ±180° behind. Median error on rendered bodies 6.7° upright, "
@@ -732,7 +778,7 @@ def _view_measurements() -> list[Measurement]:
         ),
         Measurement(
             "camera_elevation",
-            "deg",
+            Unit.DEG,
             "Camera height seen from the body: 0° level with the body's horizontal plane, + above it "
             "(looking down), − below.",
             elevation,

@@ -10,7 +10,7 @@ from synthetic import Angles, Camera, Segments, angles, make_pose
 
 from formcoach import geometry as g
 from formcoach.landmarks import Landmark
-from formcoach.measurements import MEASUREMENTS, measure
+from formcoach.measurements import MEASUREMENTS, Unit, measure
 from formcoach.types import Facing
 
 TOL = 1.0  # degrees
@@ -409,3 +409,14 @@ def test_world_only_measurements_have_no_image_twin():
     assert "pelvis_rotation" not in MEASUREMENTS
     assert "hip_sway_depth" not in MEASUREMENTS
     assert "left_ankle_depth" not in MEASUREMENTS  # depth is only known in world space
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "written", "gap"),
+    [(Unit.DEG, 87.6, "88°", 5.0), (Unit.HIP_WIDTHS, 0.347, "0.35 hip widths", 0.05)],
+)
+def test_a_unit_writes_and_scales_itself(unit: Unit, value: float, written: str, gap: float) -> None:
+    assert unit.written(value) == written
+    assert unit.rep_gap == gap
+    assert unit.steady_rate == pytest.approx(2 * gap)
+    assert all(isinstance(m.unit, Unit) for m in MEASUREMENTS.values())

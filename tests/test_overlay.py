@@ -32,7 +32,7 @@ from formcoach.feedback.overlay import (
     judged_in,
 )
 from formcoach.landmarks import NUM_LANDMARKS, Landmark
-from formcoach.measurements import measure
+from formcoach.measurements import Unit, measure
 from formcoach.types import CheckerUpdate, CoachPhase, ImageArray, Metrics, Pose
 from formcoach.view import CameraView, Posture
 
@@ -161,20 +161,20 @@ def test_without_a_pose_the_panel_and_cue_are_still_drawn() -> None:
 @pytest.mark.parametrize(
     ("rule", "value", "unit", "expected"),
     [
-        (KNEE_90, 90.0, "deg", Band.IN),
-        (KNEE_90, 70.0, "deg", Band.IN),
-        (KNEE_90, 65.0, "deg", Band.NEAR),
-        (KNEE_90, 60.0, "deg", Band.NEAR),
-        (KNEE_90, 59.9, "deg", Band.OUT),
-        (KNEE_90, 119.0, "deg", Band.NEAR),
-        (KNEE_90, 121.0, "deg", Band.OUT),
-        (GAP, 1.6, "hip widths", Band.NEAR),  # within 10 % of 1.5
-        (GAP, 1.7, "hip widths", Band.OUT),
-        (GAP, 0.75, "hip widths", Band.NEAR),  # within 10 % of 0.8
-        (GAP, 0.7, "hip widths", Band.OUT),
+        (KNEE_90, 90.0, Unit.DEG, Band.IN),
+        (KNEE_90, 70.0, Unit.DEG, Band.IN),
+        (KNEE_90, 65.0, Unit.DEG, Band.NEAR),
+        (KNEE_90, 60.0, Unit.DEG, Band.NEAR),
+        (KNEE_90, 59.9, Unit.DEG, Band.OUT),
+        (KNEE_90, 119.0, Unit.DEG, Band.NEAR),
+        (KNEE_90, 121.0, Unit.DEG, Band.OUT),
+        (GAP, 1.6, Unit.HIP_WIDTHS, Band.NEAR),  # within 10 % of 1.5
+        (GAP, 1.7, Unit.HIP_WIDTHS, Band.OUT),
+        (GAP, 0.75, Unit.HIP_WIDTHS, Band.NEAR),  # within 10 % of 0.8
+        (GAP, 0.7, Unit.HIP_WIDTHS, Band.OUT),
     ],
 )
-def test_band_of(rule: Rule, value: float, unit: str, expected: Band) -> None:
+def test_band_of(rule: Rule, value: float, unit: Unit, expected: Band) -> None:
     assert band_of(rule, value, unit) is expected
 
 

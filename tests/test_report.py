@@ -23,6 +23,7 @@ from formcoach.coach import recording_meta
 from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import find_exercise
 from formcoach.feedback.overlay import annotate_skeleton
+from formcoach.measurements import Unit
 from formcoach.pipeline import Analyzer, replay
 from formcoach.recording.writer import SessionRecorder
 from formcoach.report import load_pain, save_pain, write_history, write_session_report
@@ -141,9 +142,9 @@ def test_no_pain_ratings():
 
 
 def test_band_text():
-    assert band_text(70, 115, "deg") == "70–115°"
-    assert band_text(40, float("inf"), "deg") == "≥ 40°"
-    assert band_text(float("-inf"), 1.6, "hip widths") == "≤ 1.6 hip widths"
+    assert band_text(70, 115, Unit.DEG) == "70–115°"
+    assert band_text(40, float("inf"), Unit.DEG) == "≥ 40°"
+    assert band_text(float("-inf"), 1.6, Unit.HIP_WIDTHS) == "≤ 1.6 hip widths"
 
 
 # -- pain.json ---------------------------------------------------------------------------

@@ -12,16 +12,14 @@ from formcoach.checkers import words
 from formcoach.checkers.counters import CycleCounter, Excursion, HoldTimer, RelativeSignal, RepCounter
 from formcoach.checkers.rule_set import RuleSet
 from formcoach.exercises.schema import BOTH, ExerciseDef, Phase
-from formcoach.measurements import MEASUREMENTS
+from formcoach.measurements import MEASUREMENTS, Unit
 from formcoach.types import CORRECTION, COUNT, ENCOURAGEMENT, CoachPhase, Event, EventKind, Metrics, RuleResult
 
 ENCOURAGE_EVERY = 3  # reps between words of encouragement
-# Time at a rep's end position counts as "held" only while the measurement has stayed this
-# steady over a short window: the ends of the rise and the lowering pass through the end band
+# Time at a rep's end position counts as "held" only while the measurement has stayed steady
+# (its unit's steady rate) over a short window: the ends of the rise and the lowering pass through the end band
 # (and turn there, still for a frame) without holding it. Bridge renders (5 bodies, 4 good
 # reps of a 2 s top hold = 8 s): 9.1–10.0 s with a frame-to-frame rate, 8.2–8.7 s with the window.
-STEADY_RATE_DEG_S = 10.0
-STEADY_RATE_FRACTION_S = 0.1  # other units: a tenth of the unit per second
 STEADY_WINDOW_S = 0.3
 
 RepFlow = tuple[CoachPhase, list[RuleResult]]
@@ -125,8 +123,8 @@ class SteadyWindow:
     """Whether a measurement has moved less than a rate over the last ``STEADY_WINDOW_S`` (a
     turning point is still for a frame, not for a window)."""
 
-    def __init__(self, unit: str) -> None:
-        self.rate = STEADY_RATE_DEG_S if unit == "deg" else STEADY_RATE_FRACTION_S
+    def __init__(self, unit: Unit) -> None:
+        self.rate = unit.steady_rate
         self._recent: deque[tuple[float, float]] = deque()
 
     def add(self, t: float, value: float) -> None:

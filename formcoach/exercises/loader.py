@@ -217,7 +217,7 @@ def _reps(table: TomlTable, sides: tuple[str, ...]) -> RepSpec:
         )
     relative = table.get("relative", bool, False)
     unit = MEASUREMENTS[bind_side(metric, sides[0])].unit
-    min_gap = 0.2 if relative else 5.0 if unit == "deg" else 0.05
+    min_gap = 0.2 if relative else unit.rep_gap
     if relative and not (increasing and start > 0 and end <= 3):
         raise table.error(
             "relative",

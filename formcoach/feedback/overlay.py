@@ -17,7 +17,7 @@ import numpy as np
 from formcoach.checkers.setup import ESTIMATE_MARGIN_DEG, view_offset, view_problem
 from formcoach.exercises.schema import OTHER_SIDE, ExerciseDef, Kind, Phase, Rule, View
 from formcoach.landmarks import SIDES, SKELETON_EDGES, Landmark, sided
-from formcoach.measurements import MEASUREMENTS, MIN_VISIBILITY
+from formcoach.measurements import MEASUREMENTS, MIN_VISIBILITY, Unit
 from formcoach.types import CheckerUpdate, CoachPhase, ImageArray, Metrics, Pose
 from formcoach.view import CameraView
 
@@ -61,12 +61,12 @@ class Band(StrEnum):
 BAND_COLOURS = {Band.IN: GREEN, Band.NEAR: AMBER, Band.OUT: RED}
 
 
-def band_of(rule: Rule, value: float, unit: str) -> Band:
+def band_of(rule: Rule, value: float, unit: Unit) -> Band:
     """Where a finite ``value`` lies against ``rule``'s good band."""
     if rule.minimum <= value <= rule.maximum:
         return Band.IN
     edge = rule.minimum if value < rule.minimum else rule.maximum
-    margin = NEAR_DEG if unit == "deg" else NEAR_FRACTION * abs(edge)
+    margin = NEAR_DEG if unit.is_angle else NEAR_FRACTION * abs(edge)
     return Band.NEAR if abs(value - edge) <= margin else Band.OUT
 
 
@@ -187,14 +187,14 @@ def annotate_measurements(
         bands = [band_of(r, value, unit) for r in exercise.rules if r.metric == name and judged_in(r, phase)]
         colour = BAND_COLOURS[max(bands, key=severity.index)] if bands else WHITE
         _arc(canvas, pose, vertex, radius, colour, scale.px(3))
-        label = f"{value:.0f}" if unit == "deg" else f"{value:.2f}"
+        label = unit.number(value)
         x, y = _point(pose, vertex)
         _, h = _text_size(label, font, thickness)
         row = drawn_at.get(vertex, 0)  # several measurements at one joint stack downward
         drawn_at[vertex] = row + 1
         org = (x + radius + scale.px(6), y + h // 2 + row * round(1.6 * h))
         _text(canvas, label, org, font, colour, thickness)
-        if unit == "deg":  # Hershey fonts have no degree sign: draw one
+        if unit.is_angle:  # Hershey fonts have no degree sign: draw one
             w, _ = _text_size(label, font, thickness)
             ring = max(2, h // 4)
             cv2.circle(canvas, (org[0] + w + ring + 2, org[1] - h + ring), ring, colour, max(1, thickness // 2))

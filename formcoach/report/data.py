@@ -20,7 +20,7 @@ from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.routines import find_routine
 from formcoach.exercises.schema import BOTH, ExerciseDef, Kind, Rule, bind_side
-from formcoach.measurements import MEASUREMENTS
+from formcoach.measurements import MEASUREMENTS, Unit
 from formcoach.recording.reader import Recording, load_recording
 from formcoach.report.pain import load_pain
 from formcoach.runner import Reanalysis, reanalyse_recording
@@ -54,7 +54,7 @@ class Series:
     active_label: str  # those spans in words
 
     @property
-    def unit(self) -> str:
+    def unit(self) -> Unit:
         return MEASUREMENTS[self.name].unit
 
     def active_values(self) -> FloatArray:
@@ -252,10 +252,6 @@ def metric_label(name: str) -> str:
     text = text.removesuffix("_3d").replace("_", " ")
     text = text[:1].upper() + text[1:]
     return f"{text} (3-D)" if world else text
-
-
-def unit_symbol(unit: str) -> str:
-    return "°" if unit == "deg" else f" {unit}"
 
 
 def side_label(side: str) -> str:

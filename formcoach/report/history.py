@@ -366,12 +366,11 @@ def _rom_figure(exercise: ExerciseDef, recordings: list[SessionData]) -> Any | N
     )
     sides = sorted({side for _, side in reached})
     for ax, template in zip(axes[:, 0], templates, strict=True):
-        unit = ""
+        unit = MEASUREMENTS[bind_side(template, sides[0])].unit  # a measurement's unit is the same either side
         for side in sides:
             points = sorted(reached.get((template, side), []), key=lambda r: r.when)
             if not points:
                 continue
-            unit = MEASUREMENTS[bind_side(template, side)].unit
             colour = p.SIDE_COLOURS.get(side, p.LINE)
             when = p.dates([r.when for r in points])
             ax.fill_between(when, [r.low for r in points], [r.high for r in points], color=colour, alpha=0.12, lw=0)
@@ -386,7 +385,7 @@ def _rom_figure(exercise: ExerciseDef, recordings: list[SessionData]) -> Any | N
                 ax.axhspan(max(rule.minimum, ylow), min(rule.maximum, yhigh), color=p.BAND, alpha=0.13, lw=0)
                 ax.set_ylim(ylow, yhigh)
         p.panel_title(ax, metric_label(template), MEASUREMENTS[bind_side(template, sides[0])].description)
-        ax.set_ylabel("degrees" if unit == "deg" else unit)
+        ax.set_ylabel(unit.axis_label)
     p.date_limits(axes[-1, 0], [r.when for points in reached.values() for r in points])
     handles: list[Any] = [
         Line2D([], [], color=p.SIDE_COLOURS.get(side, p.LINE), marker="o", label=f"{side_label(side)}: highest")

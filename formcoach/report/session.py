@@ -20,7 +20,7 @@ from matplotlib.ticker import FuncFormatter
 
 from formcoach.exercises.schema import BOTH, Kind, Rule
 from formcoach.feedback.overlay import annotate_measurements, annotate_skeleton
-from formcoach.measurements import MEASUREMENTS
+from formcoach.measurements import MEASUREMENTS, Unit
 from formcoach.recording.format import VIDEO
 from formcoach.report import page as p
 from formcoach.report.data import (
@@ -30,7 +30,6 @@ from formcoach.report.data import (
     metric_label,
     side_label,
     side_result,
-    unit_symbol,
 )
 from formcoach.types import CoachPhase, Event, EventKind, ImageArray, Pose, Step
 
@@ -41,9 +40,9 @@ THUMB_QUALITY = 80
 SUBPLOT_HEIGHT_IN = 2.4
 
 
-def band_text(low: float, high: float, unit: str) -> str:
+def band_text(low: float, high: float, unit: Unit) -> str:
     """The good band as a physiotherapist writes it: ``≥ 40°``, ``≤ 18°``, ``70–115°``."""
-    u = unit_symbol(unit)
+    u = unit.symbol
     if np.isfinite(low) and np.isfinite(high):
         return f"{low:.3g}–{high:.3g}{u}"
     if np.isfinite(low):
@@ -51,10 +50,6 @@ def band_text(low: float, high: float, unit: str) -> str:
     if np.isfinite(high):
         return f"≤ {high:.3g}{u}"
     return "–"
-
-
-def _value(value: float, unit: str) -> str:
-    return f"{value:.0f}{unit_symbol(unit)}" if unit == "deg" else f"{value:.2f}{unit_symbol(unit)}"
 
 
 # -- header and summary ------------------------------------------------------------------
@@ -133,7 +128,7 @@ def _limits(series: Series) -> tuple[float, float]:
     if not points.size:
         return 0.0, 1.0
     low, high = float(points.min()), float(points.max())
-    margin = max(0.12 * (high - low), 2.0 if series.unit == "deg" else 0.02)
+    margin = max(0.12 * (high - low), series.unit.plot_margin)
     return low - margin, high + margin
 
 
@@ -189,7 +184,7 @@ def _side_figure(data: SessionData, side: str) -> Any:
         if not np.isfinite(s.values).any():
             ax.text(0.5, 0.5, "not measured: landmarks not visible", transform=ax.transAxes, ha="center", color="#777")
         ax.set_ylim(low, high)
-        ax.set_ylabel("degrees" if s.unit == "deg" else s.unit)
+        ax.set_ylabel(s.unit.axis_label)
         p.panel_title(ax, metric_label(s.name), MEASUREMENTS[s.name].description)
     top = axes[0, 0]
     for rep in reps:
@@ -258,10 +253,10 @@ def _peaks_html(data: SessionData) -> str:
             continue
         series, peaks = found
         best = max(peaks) if data.exercise.reps.increasing else min(peaks)
-        shown = ", ".join(_value(v, series.unit) for v in peaks)
+        shown = ", ".join(series.unit.written(v) for v in peaks)
         lines.append(
             f"<li>{escape(side_label(side))}: {escape(metric_label(series.name).lower())}, furthest point of each "
-            f"rep: {escape(shown)} (best {escape(_value(best, series.unit))})</li>"
+            f"rep: {escape(shown)} (best {escape(series.unit.written(best))})</li>"
         )
     return f"<p>Depth of each counted rep:</p><ul>{''.join(lines)}</ul>\n" if lines else ""
 
@@ -273,7 +268,7 @@ def _rom_html(data: SessionData) -> str:
     for s in data.series:
         reached = s.reached()
         bands = "; ".join(band_text(b.low, b.high, s.unit) for b in s.bands) or "–"
-        low, high = (_value(v, s.unit) for v in reached) if reached else ("–", "–")
+        low, high = (s.unit.written(v) for v in reached) if reached else ("–", "–")
         rows.append([metric_label(s.name), side_label(s.side), low, high, bands, s.active_label])
     return (
         "<h2>Range of motion reached</h2>\n"
@@ -364,7 +359,7 @@ def _correction_detail(data: SessionData, event: Event) -> str:
         detail += " from the starting value"
     value = event.data.get("value")
     if isinstance(value, int | float):
-        detail += f", measured {_value(float(value), unit)}" + (" from the start" if rule.relative else "")
+        detail += f", measured {unit.written(float(value))}" + (" from the start" if rule.relative else "")
     return detail
 
 
