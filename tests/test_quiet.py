@@ -13,7 +13,8 @@ from footage import CLIPS, require
 from typer.testing import CliRunner
 
 from formcoach import cli
-from formcoach.cli import Check
+from formcoach.cli import library
+from formcoach.cli.library import Check
 
 # What MediaPipe (absl/glog, LiteRT), ALSA, aplay and OpenCV print when left alone.
 NATIVE_LINE = re.compile(
@@ -73,7 +74,7 @@ def test_doctor_prints_no_native_lines_and_fails_without_a_display(tmp_path: Pat
 def test_doctor_exits_non_zero_exactly_when_a_row_needs_fixing(
     monkeypatch: pytest.MonkeyPatch, checks: list[Check], code: int, line: str
 ) -> None:
-    monkeypatch.setattr(cli, "doctor_checks", lambda: checks)
+    monkeypatch.setattr(library, "doctor_checks", lambda: checks)
     result = CliRunner().invoke(cli.app, ["doctor"])
     assert result.exit_code == code
     assert line in result.output

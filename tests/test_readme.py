@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from formcoach.cli import measurements_markdown
+from formcoach.cli.library import measurements_markdown
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

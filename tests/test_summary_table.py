@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from formcoach.cli import print_summary
+from formcoach.cli.common import print_summary
 from formcoach.exercises.loader import find_exercise
 from formcoach.summary import build_summary
 from formcoach.types import COUNT, Event, EventKind

@@ -1,0 +1,193 @@
+"""Coaching: `coach`, `routine`, `routines`, and the summary printed at the end."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from formcoach.errors import FormcoachError
+from formcoach.exercises.loader import find_exercise
+from formcoach.exercises.schema import BOTH
+from formcoach.pose.models import resolve_model
+
+if TYPE_CHECKING:
+    from formcoach.coach import CoachOptions
+
+from formcoach.cli.common import (
+    CameraOption,
+    ModelOption,
+    MuteOption,
+    PainAfterOption,
+    PainOption,
+    RateOption,
+    RecordingsOption,
+    RecordOption,
+    SourceOption,
+    SpeechWavOption,
+    VideoOption,
+    VoiceOption,
+    WindowOption,
+    app,
+    console,
+    err_console,
+    file_to_write,
+    live_run,
+    print_summary,
+    recordings_folder,
+    safe_text,
+)
+
+
+def _sides_for(exercise_sides: tuple[str, ...], side: str | None) -> tuple[str, ...] | None:
+    if side is None or side == "both":
+        return None
+    if side not in ("left", "right"):
+        raise FormcoachError(f"--side must be left, right or both, not {side!r}")
+    if exercise_sides == (BOTH,):
+        return None  # a bilateral move: both sides work at once whatever was asked
+    return (side,)
+
+
+@app.command()
+def coach(
+    exercise_id: Annotated[str, typer.Argument(metavar="EXERCISE", help="Exercise id (`formcoach exercises list`).")],
+    side: Annotated[str | None, typer.Option(help="left, right or both (default: every side in order).")] = None,
+    source: SourceOption = None,
+    camera: CameraOption = 0,
+    model: ModelOption = "full",
+    window: WindowOption = True,
+    mute: MuteOption = False,
+    voice: VoiceOption = None,
+    rate: RateOption = None,
+    speech_wav: SpeechWavOption = None,
+    summary_json: Annotated[
+        Path | None, typer.Option("--summary-json", help="Also write the summary here.", callback=file_to_write)
+    ] = None,
+    record: RecordOption = True,
+    video: VideoOption = True,
+    recordings: RecordingsOption = None,
+    pain: PainOption = None,
+    pain_after: PainAfterOption = None,
+) -> None:
+    """Coach one exercise: camera setup, then reps or a hold timer with spoken corrections.
+
+    Keys in the window: **space** pause · **n** next side · **r** restart the side · **q**/Esc stop and save.
+    Without a display use `--no-window`: a progress line, then the summary.
+    """
+    from formcoach.coach import coach_session
+
+    exercise = find_exercise(exercise_id)
+    sides = _sides_for(exercise.sides, side)
+    model_path = resolve_model(model)
+    options = _coach_options(window, mute, voice, rate, speech_wav, record, video, recordings, summary_json, sides)
+    with live_run(source, camera, model_path, f"Coaching {exercise.name}") as (frames, estimator, advance):
+        console.print(f"[bold]{safe_text(exercise.name)}[/]: {safe_text(exercise.placement)}")
+        result = coach_session(exercise, frames, estimator, options, model_path, on_step=advance)
+    _report([result.summary], result.recording, pain, pain_after)
+
+
+def _coach_options(
+    window: bool,
+    mute: bool,
+    voice: str | None,
+    rate: int | None,
+    speech_wav: Path | None,
+    record: bool,
+    video: bool,
+    recordings: Path | None,
+    summary_json: Path | None,
+    sides: tuple[str, ...] | None = None,
+) -> CoachOptions:
+    """The session options `coach` and `routine` both take from the command line."""
+    from formcoach.coach import CoachOptions, SpeechOptions
+
+    return CoachOptions(
+        sides=sides,
+        window=_window_wanted(window),
+        speech=SpeechOptions(mute=mute, wav_dir=speech_wav, voice=voice, rate=rate),
+        record_dir=recordings_folder(recordings) if record else None,
+        save_video=video,
+        summary_json=summary_json,
+    )
+
+
+def _report(summaries: list[dict[str, Any]], recording: Path | None, pain: int | None, pain_after: int | None) -> None:
+    """The summaries on the terminal; pain ratings kept with the recording."""
+    for summary in summaries:
+        print_summary(summary)
+    if recording:
+        _rate_pain(recording, pain, pain_after)
+        console.print(f"recorded to {safe_text(recording)}")
+
+
+def _window_wanted(window: bool) -> bool:
+    from formcoach.coach import display_available
+
+    if window and not display_available():
+        err_console.print("no display found: running without a window (use --no-window to silence this)")
+        return False
+    return window
+
+
+def _rate_pain(folder: Path, before: int | None, after: int | None) -> None:
+    """Keep the pain ratings with the session; ask for "after" on a terminal if not given."""
+    from formcoach.report.pain import save_pain
+
+    if after is None and sys.stdin.isatty():
+        answer = typer.prompt("Pain now, 0–10 (Enter to skip)", default="", show_default=False).strip()
+        if answer.isdigit() and 0 <= int(answer) <= 10:
+            after = int(answer)
+    if before is not None or after is not None:
+        save_pain(folder, before, after)
+
+
+@app.command()
+def routine(
+    routine_id: Annotated[str, typer.Argument(metavar="ROUTINE", help="Routine id (`formcoach routines`).")],
+    source: SourceOption = None,
+    camera: CameraOption = 0,
+    model: ModelOption = "full",
+    window: WindowOption = True,
+    mute: MuteOption = False,
+    voice: VoiceOption = None,
+    rate: RateOption = None,
+    speech_wav: SpeechWavOption = None,
+    summary_json: Annotated[
+        Path | None, typer.Option("--summary-json", help="Write the routine's summary here.", callback=file_to_write)
+    ] = None,
+    record: RecordOption = True,
+    video: VideoOption = True,
+    recordings: RecordingsOption = None,
+    pain: PainOption = None,
+    pain_after: PainAfterOption = None,
+) -> None:
+    """Coach a whole routine: each exercise in turn, with spoken transitions and rests."""
+    from formcoach.coach import coach_routine
+    from formcoach.exercises.routines import find_routine
+
+    plan = find_routine(routine_id)
+    model_path = resolve_model(model)
+    options = _coach_options(window, mute, voice, rate, speech_wav, record, video, recordings, summary_json)
+    with live_run(source, camera, model_path, plan.name) as (frames, estimator, advance):
+        console.print(
+            f"[bold]{safe_text(plan.name)}[/]: {len(plan.steps)} exercises, about {plan.planned_s / 60:.0f} minutes"
+        )
+        result = coach_routine(plan, frames, estimator, options, model_path, on_step=advance)
+    console.print(result.progress.closing(plan.name))
+    _report(result.summaries, result.recording, pain, pain_after)
+
+
+@app.command("routines")
+def routines_list() -> None:
+    """The routines you can run with `formcoach routine ROUTINE`."""
+    from formcoach.exercises.routines import load_routines
+
+    table = Table("id", "name", "exercises", "minutes", "sources")
+    for plan in load_routines().values():
+        steps = ", ".join(step.exercise.id for step in plan.steps)
+        table.add_row(plan.id, plan.name, steps, f"{plan.planned_s / 60:.0f}", ", ".join(plan.sources))
+    console.print(table)
