@@ -23,6 +23,7 @@ from formcoach.checkers.session import ExerciseSession
 from formcoach.coach import CoachOptions, SessionResult, SpeechOptions, coach_session, start_speech
 from formcoach.errors import FormcoachError
 from formcoach.exercises.schema import ExerciseDef
+from formcoach.feedback.state import ScreenTrack
 from formcoach.feedback.window import OverlayWorker
 from formcoach.pipeline import Analyzer, Step, replay
 from formcoach.recording.reader import load_recording
@@ -45,9 +46,10 @@ class OverlaySink:
 
     def __init__(self, exercise: ExerciseDef) -> None:
         self.worker = OverlayWorker(exercise)
+        self.track = ScreenTrack(exercise)
 
     def __call__(self, step: Step) -> None:
-        self.worker.submit(step)
+        self.worker.submit(step, self.track(step, ""))
         self.worker.take()
 
 

@@ -18,8 +18,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from formcoach.exercises.schema import BOTH, Kind, Rule
+from formcoach.exercises.schema import BOTH, Rule
 from formcoach.feedback.overlay import annotate_measurements, annotate_skeleton
+from formcoach.feedback.state import still_verdicts
 from formcoach.measurements import MEASUREMENTS, measure
 from formcoach.recording.format import VIDEO
 from formcoach.report import page as p
@@ -32,11 +33,9 @@ from formcoach.report.data import (
     side_result,
     unit_symbol,
 )
-from formcoach.types import CoachPhase, Event, EventKind, ImageArray, Pose
+from formcoach.types import Event, EventKind, ImageArray, Pose
 
 THUMB_WIDTH = 480
-# The phase the overlay colours rules in: corrections of reps are judged at the end position.
-PHASE_SHOWN = {Kind.REPS: CoachPhase.END, Kind.HOLD: CoachPhase.HOLD, Kind.CYCLES: CoachPhase.CIRCLES}
 THUMB_QUALITY = 80
 SUBPLOT_HEIGHT_IN = 2.4
 
@@ -314,7 +313,7 @@ def _annotate(data: SessionData, image: ImageArray, pose: Pose, frame_index: int
     exercise = replace(exercise, rules=tuple(r for r in exercise.rules if not r.relative))
     # Values from the pose in source pixels (the video may be scaled unevenly); drawn on the video.
     metrics = measure(pose, exercise.metric_names(), t, frame_index)
-    return annotate_measurements(image, shown, metrics, exercise, PHASE_SHOWN[exercise.kind])
+    return annotate_measurements(image, shown, metrics, exercise, still_verdicts(exercise, metrics))
 
 
 def _thumbnails(data: SessionData, times: list[float]) -> dict[float, bytes]:
