@@ -163,7 +163,7 @@ def test_a_reps_verdict_stays_up_after_its_frame_then_goes() -> None:
     exercise = lunge_with_fixed_rules()
     memory = VerdictMemory(exercise)
     judged = replace(update(CoachPhase.START), rule_results=(RuleResult("front_knee_90", 92.0, True),))
-    assert memory(judged) == (Verdict("front_knee_flexion", 92.0, True),)
+    assert memory(judged) == (Verdict("front_knee_flexion", 92.0, True, last_rep=True),)
     later = replace(
         update(CoachPhase.START), t=1.0 + REP_VERDICT_S - 0.1, rule_results=(RuleResult("front_knee_90", 150.0, None),)
     )

@@ -33,7 +33,7 @@ class Verdict:
     metric: str
     value: float
     ok: bool
-    last_rep: bool = False  # the verdict on the last rep's extreme, held on screen
+    last_rep: bool = False  # judged on the last rep's extreme (its value then, not now), held on screen
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,9 @@ class VerdictMemory:
             if metric is None:
                 continue
             if result.ok is not None:
-                verdict = Verdict(metric, result.value, result.ok)
-                if result.rule_id in per_rep:
-                    self._held[result.rule_id] = (update.t, Verdict(metric, result.value, result.ok, True))
+                verdict = Verdict(metric, result.value, result.ok, result.rule_id in per_rep)
+                if verdict.last_rep:
+                    self._held[result.rule_id] = (update.t, verdict)
                 shown.append(verdict)
             elif (held := self._held.get(result.rule_id)) and update.t - held[0] <= REP_VERDICT_S:
                 shown.append(held[1])
