@@ -22,6 +22,7 @@ from formcoach.background import live_loop_cpus
 from formcoach.coach import CoachOptions, SessionResult, SpeechOptions, coach_session, start_speech
 from formcoach.errors import FormcoachError
 from formcoach.exercises.schema import ExerciseDef
+from formcoach.feedback.state import ScreenTrack
 from formcoach.feedback.window import OverlayWorker
 from formcoach.recording.reader import load_recording
 from formcoach.runner import reanalyse
@@ -44,9 +45,10 @@ class OverlaySink:
 
     def __init__(self, exercise: ExerciseDef) -> None:
         self.worker = OverlayWorker(exercise)
+        self.track = ScreenTrack(exercise)
 
     def __call__(self, step: Step) -> None:
-        self.worker.submit(step)
+        self.worker.submit(step, self.track(step, ""))
         self.worker.take()
 
 

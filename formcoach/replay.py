@@ -21,6 +21,8 @@ from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.schema import ExerciseDef
 from formcoach.feedback.cue_policy import CuePolicy, CueTrack
 from formcoach.feedback.overlay import draw_overlay
+from formcoach.feedback.state import ScreenState, ScreenTrack
+from formcoach.feedback.window import ScreenWindow
 from formcoach.recording.reader import Recording
 from formcoach.runner import reanalyse_recording
 from formcoach.summary import build_summary
@@ -79,9 +81,9 @@ def video_frames(recording: Recording) -> Iterator[Frame]:
         capture.release()
 
 
-def annotate(step: Step, frame: Frame, exercise: ExerciseDef, cue: str) -> np.ndarray:
+def annotate(step: Step, frame: Frame, exercise: ExerciseDef, screen: ScreenState) -> np.ndarray:
     """The live overlay on a recorded frame."""
-    return draw_overlay(frame.image, step.pose, step.metrics, step.update, exercise, cue, 0.0, 0.0)
+    return draw_overlay(frame.image, step, exercise, screen)
 
 
 class ReplayCues:
@@ -113,11 +115,11 @@ def export_video(
     steps = reanalyze(recording, exercise)
     fps = float(recording.meta.get("fps") or 30.0)
     writer: cv2.VideoWriter | None = None
-    cues = ReplayCues(recording, exercise)
+    cues, screens = ReplayCues(recording, exercise), ScreenTrack(exercise)
     written = 0
     try:
         for step, frame in zip(steps, video_frames(recording), strict=False):
-            image = annotate(step, frame, exercise, cues(step))
+            image = annotate(step, frame, exercise, screens(step, cues(step)))
             if writer is None:
                 size = (image.shape[1], image.shape[0])
                 writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
@@ -168,7 +170,7 @@ def write_mot(names: list[str], rows: list[list[float]], out: Path, title: str) 
     out.write_text("\n".join(header + body) + "\n")
 
 
-PLAYER_TITLE = "formcoach replay — space: pause · ,/.: step · [/]: seek 5 s · -/+: speed · q: quit"
+PLAYER_TITLE = "formcoach replay — space: pause · ,/.: step · [/]: seek 5 s · -/+: speed · f: full screen · q: quit"
 TIMELINE_H = 28
 SEEK_S = 5.0
 
@@ -215,8 +217,8 @@ class Player:
         if path is None:
             raise FormcoachError(f"{recording.folder} has no video to play (recorded with --no-video)")
         self.capture = cv2.VideoCapture(str(path))
-        track = ReplayCues(recording, exercise)
-        self.cues = [track(step) for step in self.steps]
+        cues, screens = ReplayCues(recording, exercise), ScreenTrack(exercise)
+        self.screens = [screens(step, cues(step)) for step in self.steps]
 
     def _frame(self, index: int) -> np.ndarray | None:
         if int(self.capture.get(cv2.CAP_PROP_POS_FRAMES)) != index:
@@ -226,7 +228,7 @@ class Player:
 
     def play(self) -> None:
         index, paused, speed = 0, False, 1.0
-        cv2.namedWindow(PLAYER_TITLE, cv2.WINDOW_NORMAL)
+        window = ScreenWindow(PLAYER_TITLE)
         try:
             while 0 <= index < len(self.steps):
                 image = self._frame(index)
@@ -234,11 +236,8 @@ class Player:
                     break
                 step = self.steps[index]
                 frame = Frame(step.update.frame_index, step.update.t, image)
-                cv2.imshow(
-                    PLAYER_TITLE,
-                    draw_timeline(annotate(step, frame, self.exercise, self.cues[index]), self.steps, index),
-                )
-                key = cv2.waitKey(0 if paused else max(1, int(1000 / (self.fps * speed)))) & 0xFF
+                window.show(draw_timeline(annotate(step, frame, self.exercise, self.screens[index]), self.steps, index))
+                key = window.key(0 if paused else max(1, int(1000 / (self.fps * speed))))
                 jump = int(SEEK_S * self.fps)
                 if key in (ord("q"), 27):
                     break
@@ -260,4 +259,4 @@ class Player:
                     index += 1
         finally:
             self.capture.release()
-            cv2.destroyWindow(PLAYER_TITLE)
+            window.close()

@@ -1,39 +1,33 @@
-"""The overlay: draws on a copy, at any frame size, in the colours of the rule bands."""
+"""The live screen's drawing: at 720p whatever the frame, measurements in the colours of the
+checker's own verdicts, the count the largest thing on screen, the gauge, paused and setup."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import replace
 
-import cv2
 import numpy as np
 import pytest
 
-from formcoach.exercises.loader import find_exercise
+from formcoach.exercises.loader import find_exercise, load_library
 from formcoach.exercises.schema import ExerciseDef, Phase, Rule
+from formcoach.feedback.anchors import anchor, label
+from formcoach.feedback.hud import draw_gauge, draw_paused, gauge_spec
 from formcoach.feedback.overlay import (
-    AMBER,
-    GREEN,
-    MAX_DRAW_HEIGHT,
-    RED,
-    WHITE,
-    Band,
-    annotate_cue,
-    annotate_hold_ring,
+    DRAW_HEIGHT,
     annotate_measurements,
-    annotate_panel,
     annotate_skeleton,
-    annotate_stats,
     annotate_view,
-    band_of,
     draw_overlay,
     draw_rest,
-    judged_in,
 )
+from formcoach.feedback.paint import AMBER, GREEN, RED, WHITE
+from formcoach.feedback.state import REP_VERDICT_S, Readout, ScreenState, ScreenTrack, Verdict, VerdictMemory
+from formcoach.feedback.text import render
 from formcoach.landmarks import NUM_LANDMARKS, Landmark
-from formcoach.measurements import Unit, measure
-from formcoach.types import CheckerUpdate, CoachPhase, ImageArray, Metrics, Pose
+from formcoach.measurements import measure
+from formcoach.pipeline import Step
+from formcoach.types import CheckerUpdate, CoachPhase, Event, EventKind, Frame, ImageArray, Metrics, Pose, RuleResult
 from formcoach.view import CameraView, Posture
 
 SIZES = [(768, 432), (1280, 720), (1920, 1080)]
@@ -98,7 +92,6 @@ def changed_box(before: ImageArray, after: ImageArray) -> tuple[int, int, int, i
 
 KNEE_90 = Rule("front_knee_90", "front_knee_flexion", (Phase.END,), minimum=70.0, maximum=110.0, target=90.0)
 TORSO = Rule("torso_upright", "trunk_lean", (Phase.END,), maximum=20.0)
-GAP = Rule("knee_gap", "knee_gap", (Phase.ANY,), minimum=0.8, maximum=1.5)
 
 
 def lunge_with_fixed_rules() -> ExerciseDef:
@@ -106,152 +99,148 @@ def lunge_with_fixed_rules() -> ExerciseDef:
     return replace(find_exercise("lunge"), rules=(KNEE_90, TORSO)).for_side("left")
 
 
+def step_of(image: ImageArray, pose: Pose | None, metrics: Metrics, phase: CoachPhase, **kw: object) -> Step:
+    upd = replace(update(phase), **kw)  # type: ignore[arg-type]
+    return Step(Frame(30, 1.0, image), pose, pose, metrics, upd, 0.04)
+
+
+def text_rows(image: ImageArray, box: tuple[int, int, int, int]) -> int:
+    """How many pixel rows of ``box`` (x0, y0, x1, y1) hold near-white text."""
+    x0, y0, x1, y1 = box
+    white = np.all(image[y0:y1, x0:x1] > 235, axis=-1)
+    return int(white.any(axis=1).sum())
+
+
 @pytest.mark.parametrize(("width", "height"), SIZES)
-def test_draw_overlay_returns_a_new_image_and_leaves_the_input_alone(width: int, height: int) -> None:
+def test_every_frame_is_drawn_at_720p_on_a_new_image(width: int, height: int) -> None:
     image = frame(width, height)
     original = image.copy()
     pose = lunge_pose(width, height)
+    screen = ScreenState(LONG_CUE, readout=Readout(29.7, 48.0))
     out = draw_overlay(
-        image, pose, lunge_metrics(pose), update(CoachPhase.MOVING), find_exercise("lunge"), LONG_CUE, 29.7, 48.0
+        image, step_of(image, pose, lunge_metrics(pose), CoachPhase.MOVING), find_exercise("lunge"), screen
     )
-    # Frames taller than 720 are drawn at 720 (what a screen shows); others keep their size.
-    expected_height = min(height, MAX_DRAW_HEIGHT)
-    assert out.shape == (expected_height, round(width * expected_height / height), 3) and out.dtype == np.uint8
-    assert out is not image
+    # Small frames are scaled up so the text stays sharp; the window scales 720p to its size.
+    assert out.shape == (DRAW_HEIGHT, round(width * DRAW_HEIGHT / height), 3) and out.dtype == np.uint8
     assert np.array_equal(image, original)
-    if out.shape != image.shape:
-        image = cv2.resize(image, (out.shape[1], out.shape[0]), interpolation=cv2.INTER_LINEAR)
-    changed = np.any(out != image, axis=-1).mean()
-    assert 0.05 < changed < 0.6, changed  # panel, skeleton and cue band drawn; most of the video still shows
 
 
-POSE_720 = lunge_pose(1280, 720)
-ANNOTATORS: list[Callable[[ImageArray], ImageArray]] = [
-    lambda image: annotate_skeleton(image, POSE_720),
-    lambda image: annotate_measurements(
-        image, POSE_720, lunge_metrics(POSE_720), lunge_with_fixed_rules(), CoachPhase.END
-    ),
-    lambda image: annotate_panel(image, update(CoachPhase.START), find_exercise("lunge")),
-    lambda image: annotate_hold_ring(image, 12.0, 60.0, paused=False),
-    lambda image: annotate_cue(image, LONG_CUE),
-    lambda image: annotate_stats(image, 30.0, 45.0),
-]
-
-
-@pytest.mark.parametrize("annotate", ANNOTATORS)
-def test_every_annotator_draws_on_a_copy(annotate: Callable[[ImageArray], ImageArray]) -> None:
-    image = frame(1280, 720)
-    original = image.copy()
-    out = annotate(image)
-    assert np.array_equal(image, original)
-    assert out.shape == image.shape and np.any(out != image)
-
-
-def test_without_a_pose_the_panel_and_cue_are_still_drawn() -> None:
-    image = frame(1280, 720)
-    metrics = Metrics(1.0, 30, {}, visible=False)
-    out = draw_overlay(
-        image, None, metrics, update(CoachPhase.SETUP), find_exercise("lunge"), "Step into view.", 30.0, 40.0
-    )
-    assert np.any(out[:100, :200] != image[:100, :200])  # panel
-    assert np.any(out[-60:] != image[-60:])  # cue
-    assert np.array_equal(out[250:500, 500:900], image[250:500, 500:900])  # no skeleton
+def test_the_count_is_the_largest_text_and_reads_from_across_the_room() -> None:
+    image = np.full((720, 1280, 3), 200, np.uint8)
+    pose = lunge_pose(1280, 720)
+    out = draw_overlay(image, step_of(image, pose, lunge_metrics(pose), CoachPhase.MOVING), find_exercise("lunge"),
+                       ScreenState("Go lower."))  # fmt: skip
+    # "3/12" top right: digits 87 px tall at 720p (about 11 cm on a 27-inch screen filled by the
+    # window); the cue's letters 33 px; the side/set 29 px.
+    count = text_rows(out, (900, 0, 1280, 160))
+    cue = text_rows(out, (0, 600, 1280, 720))
+    side = text_rows(out, (0, 60, 600, 130))
+    assert count >= 80 and count > cue > side >= 25, (count, cue, side)
+    assert render("3/12", 120).height > 2 * render("Go lower.", 26).height
 
 
 @pytest.mark.parametrize(
-    ("rule", "value", "unit", "expected"),
-    [
-        (KNEE_90, 90.0, Unit.DEG, Band.IN),
-        (KNEE_90, 70.0, Unit.DEG, Band.IN),
-        (KNEE_90, 65.0, Unit.DEG, Band.NEAR),
-        (KNEE_90, 60.0, Unit.DEG, Band.NEAR),
-        (KNEE_90, 59.9, Unit.DEG, Band.OUT),
-        (KNEE_90, 119.0, Unit.DEG, Band.NEAR),
-        (KNEE_90, 121.0, Unit.DEG, Band.OUT),
-        (GAP, 1.6, Unit.HIP_WIDTHS, Band.NEAR),  # within 10 % of 1.5
-        (GAP, 1.7, Unit.HIP_WIDTHS, Band.OUT),
-        (GAP, 0.75, Unit.HIP_WIDTHS, Band.NEAR),  # within 10 % of 0.8
-        (GAP, 0.7, Unit.HIP_WIDTHS, Band.OUT),
-    ],
+    ("verdict", "colour"),
+    [(True, GREEN), (False, RED), (None, WHITE)],
 )
-def test_band_of(rule: Rule, value: float, unit: Unit, expected: Band) -> None:
-    assert band_of(rule, value, unit) is expected
-
-
-@pytest.mark.parametrize(
-    ("phase", "expected"),
-    [
-        (CoachPhase.SETUP, False),
-        (CoachPhase.START, False),
-        (CoachPhase.MOVING, True),
-        (CoachPhase.END, True),
-        (CoachPhase.REST, False),
-        (CoachPhase.DONE, False),
-    ],
-)
-def test_end_rules_are_judged_on_the_way_down_and_at_the_bottom_only(phase: CoachPhase, expected: bool) -> None:
-    assert judged_in(KNEE_90, phase) is expected
-
-
-@pytest.mark.parametrize(
-    ("flexion", "phase", "colour"),
-    [
-        (88.0, CoachPhase.END, GREEN),
-        (63.0, CoachPhase.MOVING, AMBER),
-        (40.0, CoachPhase.END, RED),
-        (40.0, CoachPhase.START, WHITE),
-    ],
-)
-def test_the_knee_arc_takes_the_colour_of_the_band(
-    flexion: float, phase: CoachPhase, colour: tuple[int, int, int]
+def test_a_measurement_takes_the_colour_of_the_checkers_verdict(
+    verdict: bool | None, colour: tuple[int, int, int]
 ) -> None:
     exercise = lunge_with_fixed_rules()
-    pose = lunge_pose(1280, 720, flexion)
+    pose = lunge_pose(1280, 720, 88.0)  # inside 70–110: the overlay does not judge, the verdict decides
     metrics = measure(pose, exercise.metric_names(), 1.0, 30)
-    assert metrics.get("front_knee_flexion") == pytest.approx(flexion, abs=0.5)
+    verdicts = () if verdict is None else (Verdict("front_knee_flexion", 88.0, verdict),)
     image = np.full((720, 1280, 3), 90, np.uint8)
-    out = annotate_measurements(image, pose, metrics, exercise, phase)
+    out = annotate_measurements(image, pose, metrics, exercise, verdicts)
     knee = pose.xy[Landmark.LEFT_KNEE].round().astype(int)
-    around_knee = out[knee[1] - 60 : knee[1] + 60, knee[0] - 60 : knee[0] + 140]
-    assert pixels_of(around_knee, colour) > 80
-    others = {GREEN, AMBER, RED, WHITE} - {colour}
-    assert all(pixels_of(out, other) == 0 for other in others)
-    # trunk_lean has no joint to draw at: nothing else on the image changed.
-    x0, y0, x1, y1 = changed_box(image, out)
-    assert knee[0] - 30 <= x0 and x1 <= knee[0] + 140 and knee[1] - 40 <= y0 and y1 <= knee[1] + 40
+    around = out[knee[1] - 40 : knee[1] + 40, knee[0] - 40 : knee[0] + 260]
+    assert pixels_of(around, colour) > 300  # the arc and the label "front knee 88°"
+    assert pixels_of(out, AMBER) == 0
+    assert all(pixels_of(around, other) == 0 for other in {GREEN, RED} - {colour})
 
 
-def test_sizes_scale_with_the_frame_height() -> None:
-    boxes = {}
-    for width, height in [(1280, 720), (1920, 1080)]:
-        image = np.full((height, width, 3), 120, np.uint8)
-        out = annotate_panel(image, update(CoachPhase.MOVING), find_exercise("lunge").for_side("left"))
-        x0, y0, x1, y1 = changed_box(image, out)
-        boxes[height] = (x1 - x0, y1 - y0)
-    assert boxes[1080][0] / boxes[720][0] == pytest.approx(1.5, rel=0.06)
-    assert boxes[1080][1] / boxes[720][1] == pytest.approx(1.5, rel=0.06)
+def test_a_reps_verdict_stays_up_after_its_frame_then_goes() -> None:
+    exercise = lunge_with_fixed_rules()
+    memory = VerdictMemory(exercise)
+    judged = replace(update(CoachPhase.START), rule_results=(RuleResult("front_knee_90", 92.0, True),))
+    assert memory(judged) == (Verdict("front_knee_flexion", 92.0, True, last_rep=True),)
+    later = replace(
+        update(CoachPhase.START), t=1.0 + REP_VERDICT_S - 0.1, rule_results=(RuleResult("front_knee_90", 150.0, None),)
+    )
+    assert memory(later) == (Verdict("front_knee_flexion", 92.0, True, last_rep=True),)
+    gone = replace(later, t=1.0 + REP_VERDICT_S + 0.1)
+    assert memory(gone) == ()
 
 
-def test_long_cues_wrap_onto_more_lines_within_the_frame() -> None:
-    image = np.full((432, 768, 3), 120, np.uint8)
-    one_line = changed_box(image, annotate_cue(image, "One"))
-    out = annotate_cue(image, f"{LONG_CUE} {LONG_CUE} {LONG_CUE}")  # about 2,100 px of text at 432p
-    three_lines = changed_box(image, out)
-    assert one_line[3] == three_lines[3] == 431  # both along the bottom edge
-    assert 40 <= one_line[1] - three_lines[1] <= 50  # two more lines of about 22 px
-    _, text_x = np.nonzero(np.all(out > 200, axis=-1))
-    assert text_x.min() >= 8 and text_x.max() <= 768 - 8  # inside the margins
-    assert np.array_equal(annotate_cue(image, "  "), image)
+def test_every_rule_of_every_exercise_is_drawn_at_a_joint_with_a_label() -> None:
+    pose = lunge_pose(1280, 720)
+    for exercise in load_library().values():
+        for side in exercise.sides:
+            bound = exercise.for_side(side)
+            metrics = replace(measure(pose, bound.metric_names(), 1.0, 30), front_side="left")
+            for rule in bound.rules:
+                assert anchor(rule.metric, pose, metrics) is not None, (exercise.id, rule.metric)
+                assert label(rule.metric) and "_" not in label(rule.metric), (exercise.id, rule.metric)
+    assert label("front_knee_flexion") == "front knee" and label("knee_flexion_3d") == "knee"
 
 
-def test_hold_ring_fills_with_the_held_fraction() -> None:
+def test_trunk_lean_is_drawn_from_the_hips() -> None:
+    exercise = lunge_with_fixed_rules()
+    pose = lunge_pose(1280, 720)
+    metrics = measure(pose, exercise.metric_names(), 1.0, 30)
     image = np.full((720, 1280, 3), 90, np.uint8)
-    quarter = pixels_of(annotate_hold_ring(image, 15.0, 60.0, paused=False), GREEN)
-    half = pixels_of(annotate_hold_ring(image, 30.0, 60.0, paused=False), GREEN)
-    full = pixels_of(annotate_hold_ring(image, 90.0, 60.0, paused=False), GREEN)
-    assert half / quarter == pytest.approx(2.0, rel=0.15)
-    assert full / quarter == pytest.approx(4.0, rel=0.15)
-    assert pixels_of(annotate_hold_ring(image, 30.0, 60.0, paused=True), AMBER) == pytest.approx(half, rel=0.05)
+    out = annotate_measurements(image, pose, metrics, exercise, (Verdict("trunk_lean", 2.0, False),))
+    # The red trunk line from mid-hip (642, 402) up to mid-shoulder (642, 202), and its label.
+    assert pixels_of(out[210:390, 630:655], RED) > 500
+
+
+def test_the_gauge_puts_the_needle_at_the_value_against_the_target_band() -> None:
+    spec = gauge_spec(find_exercise("glute_bridge").for_side("both"))
+    assert spec is not None and spec.metric == "knee_hip_shoulder" and spec.band == (162, math.inf)
+    needles = []
+    for value in (130.0, 170.0):
+        image = np.full((720, 1280, 3), 90, np.uint8)
+        draw_gauge(image, spec, value)
+        ys = np.nonzero(np.all(image[185:580, 61:71] == WHITE, axis=-1))[0]  # the needle's triangle
+        needles.append(185 + ys.mean())
+        band = np.nonzero(np.all(image[:, 40] == GREEN, axis=-1))[0]
+    low, high = spec.low, spec.high
+    expected = [570 - (v - low) / (high - low) * (570 - 190) for v in (130.0, 170.0)]
+    assert needles == pytest.approx(expected, abs=6)
+    assert band.min() == pytest.approx(190, abs=2) and band.max() == pytest.approx(
+        570 - (162 - low) / (high - low) * 380, abs=3
+    )
+
+
+def test_paused_dims_the_frame_and_says_so() -> None:
+    image = np.full((720, 1280, 3), 240, np.uint8)
+    out = draw_paused(image)
+    assert out[10, 10].max() <= 120  # dimmed
+    assert text_rows(out, (300, 220, 980, 400)) >= 100  # PAUSED, 108 px capitals
+
+
+def test_setup_shows_the_hint_and_an_arrow_where_the_feet_leave_the_picture() -> None:
+    image = np.full((720, 1280, 3), 90, np.uint8)
+    pose = lunge_pose(1280, 720)
+    xy = pose.xy.copy()
+    xy[:, 1] += 300  # the legs below the picture
+    low = replace(pose, xy=xy)
+    metrics = replace(lunge_metrics(low), parts_in_frame=frozenset({"shoulder", "hip"}))
+    screen = ScreenState("", setup_hint="Step back so I can see your feet.")
+    out = draw_overlay(image, step_of(image, low, metrics, CoachPhase.SETUP), find_exercise("lunge"), screen)
+    assert pixels_of(out[480:620, 600:680], AMBER) > 400  # the arrow up from the bottom edge
+    assert pixels_of(out[280:335, 200:1080], AMBER) > 1000  # "Getting ready"
+    assert text_rows(out, (200, 335, 1080, 410)) >= 30  # the hint below it
+
+
+def test_replays_show_the_recorded_frame_rate_and_no_made_up_latency() -> None:
+    track = ScreenTrack(find_exercise("glute_bridge"))
+    pose = lunge_pose(1280, 720)
+    hint = Event(0.0, EventKind.SETUP_HINT, "setup", "Lie down.")
+    for i in range(40):
+        upd = replace(update(CoachPhase.SETUP), t=i / 24, events=(hint,) if i == 3 else ())
+        screen = track(Step(None, pose, pose, lunge_metrics(pose), upd), "")
+    assert screen.readout == Readout(pytest.approx(24.0), None) and screen.setup_hint == "Lie down."
 
 
 def test_rest_screen_dims_the_picture_and_writes_the_countdown_at_screen_size() -> None:
@@ -259,24 +248,31 @@ def test_rest_screen_dims_the_picture_and_writes_the_countdown_at_screen_size() 
     rest = draw_rest(image, 7.2, "Couch stretch")
     assert rest.shape == (720, 1280, 3)
     assert (image == 200).all()  # the input is left alone
-    corner = rest[:100, :100]
-    assert (corner == 100).all()  # dimmed by half where nothing is written
-    centre = rest[260:460, 320:960]
-    assert (centre == WHITE[0]).sum() > 2000  # white text: "Rest  8 s" and "Next: Couch stretch"
+    assert (rest[:100, :100] == 100).all()  # dimmed by half where nothing is written
+    assert text_rows(rest, (200, 200, 1080, 460)) >= 120  # "Rest 8 s" and "Next: Couch stretch"
 
 
 @pytest.mark.parametrize(("azimuth", "inside"), [(80.0, True), (-100.0, True), (10.0, False)])
 def test_view_compass_puts_the_camera_where_it_stands(azimuth: float, inside: bool) -> None:
     # The couch stretch wants a side view (±45°): the camera dot sits on the circle at its
-    # azimuth (front up, the body's right to the right), green inside the range, amber outside.
+    # azimuth (front up, the body's right to the right), green inside the range, amber
+    # outside, where an arrow along the ring points the way into it.
     image = np.full((720, 1280, 3), 90, dtype=np.uint8)
     out = annotate_view(image, CameraView(Posture.UPRIGHT, azimuth, 5.0), find_exercise("couch_stretch"))
     colour = GREEN if inside else AMBER
-    cx, cy, radius = 1280 - 40 - 60, 720 - 150 - 60, 60  # the compass at 720p
+    cx, cy, radius = 1280 - 50 - 60, 720 - 190 - 60, 60  # the compass at 720p
     dot_x = cx + radius * math.sin(math.radians(azimuth))
     dot_y = cy - radius * math.cos(math.radians(azimuth))
     ys, xs = np.nonzero(np.all(out == np.array(colour, dtype=np.uint8), axis=-1))
     on_dot = np.hypot(xs - dot_x, ys - dot_y) <= 8
     assert on_dot.sum() > 180  # a filled disc there (the range's arc alone covers ~100 px of it)
+    assert (pixels_of(out, AMBER) > 600) is not inside  # the arrow outside the range only
     unchanged = annotate_view(image, CameraView(Posture.UPRIGHT, azimuth, 5.0), find_exercise("lunge"))
     assert np.array_equal(unchanged, image)  # the lunge takes any view: nothing to show
+
+
+def test_the_skeleton_is_drawn_on_a_copy() -> None:
+    image = frame(1280, 720)
+    original = image.copy()
+    out = annotate_skeleton(image, lunge_pose(1280, 720))
+    assert np.array_equal(image, original) and np.any(out != image)

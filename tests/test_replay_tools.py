@@ -16,6 +16,7 @@ import pytest
 
 from formcoach import replay
 from formcoach.exercises.loader import find_exercise
+from formcoach.feedback.overlay import DRAW_HEIGHT
 from formcoach.recording.reader import load_recording
 from formcoach.types import EventKind
 
@@ -75,15 +76,16 @@ def test_player_keys_pause_step_seek_speed_quit(golden: Path, monkeypatch: pytes
     with_blank_video(golden)
     recording = load_recording(golden)
     player = replay.Player(recording, find_exercise("glute_bridge", DATA / "exercises"))
-    keys = iter([ord(k) for k in " ..,]][+-"] + [-1] * 5 + [ord("q")])
+    keys = iter([ord(k) for k in " ..,]][+-"] + [-1] * 5 + [ord("q"), -1])  # -1: the closing window's events
     shown: list[tuple[int, int]] = []
     monkeypatch.setattr(cv2, "waitKey", lambda _delay: next(keys))
     real_imshow = cv2.imshow
     monkeypatch.setattr(cv2, "imshow", lambda title, image: (shown.append(image.shape[:2]), real_imshow(title, image)))
     player.play()
     assert len(shown) == 15  # one frame shown per key read, up to the q that quits
-    height, width = recording.meta["height"] // 4, recording.meta["width"] // 4
-    assert shown[0] == (height + replay.TIMELINE_H, width)  # the video plus the timeline bar
+    # The video drawn at the screen's 720 lines (whatever the recorded size), plus the timeline bar.
+    width = round(recording.meta["width"] * DRAW_HEIGHT / recording.meta["height"])
+    assert shown[0] == (DRAW_HEIGHT + replay.TIMELINE_H, width)
 
 
 def formcoach(*args: str) -> subprocess.CompletedProcess[str]:

@@ -128,7 +128,7 @@ class FakeScreen:
 def screen(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> FakeScreen:
     fake = FakeScreen(request.param)
     monkeypatch.setattr(window_module, "draw_rest", fake.draw_rest)
-    for name in ("namedWindow", "imshow", "destroyWindow"):
+    for name in ("namedWindow", "resizeWindow", "moveWindow", "imshow", "destroyWindow"):
         monkeypatch.setattr(window_module.cv2, name, lambda *_args: None)
     monkeypatch.setattr(window_module.cv2, "waitKey", fake.wait_key)
     return fake

@@ -1,7 +1,7 @@
 """The coach's window: the annotated frame, and the keys that steer the session.
 
-Keys: space pause/resume · n next side · r restart the side · q or Esc stop and save.
-During a routine's rest: n ends the rest · q or Esc stops the routine.
+Keys: space pause/resume · n next side · r restart the side · f full screen · q or Esc stop
+and save. During a routine's rest: n ends the rest · q or Esc stops the routine.
 
 Drawing runs on its own thread (the pose model keeps about one core busy; the overlay uses
 the other) and always draws the newest frame, skipping any it could not keep up with; the
@@ -10,6 +10,9 @@ window itself is shown and polled from the main thread, as every GUI toolkit req
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import sys
 import threading
 import time
 
@@ -18,15 +21,84 @@ import cv2
 from formcoach.background import yield_cpu_to_the_live_loop
 from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.schema import ExerciseDef
+from formcoach.feedback.hud import draw_paused
 from formcoach.feedback.overlay import draw_overlay, draw_rest
+from formcoach.feedback.state import ScreenState, ScreenTrack
 from formcoach.types import Frame, ImageArray, Step
 
-WINDOW_TITLE = "formcoach — space: pause · n: next side · r: restart · q: stop"
-KEY_ESC = 27
-EMA = 0.1  # smoothing of the FPS figure
+WINDOW_TITLE = "formcoach — space: pause · n: next side · r: restart · f: full screen · q: stop"
+KEY_ESC, KEY_NONE = 27, 255
 # No screen shows more: drawing faster (a file plays at ~90 fps) would only take CPU from
 # the pose model.
 MAX_DRAWS_PER_S = 30.0
+SMALLEST = (1280, 720)  # the window is at least this big where the screen has room for it
+SCREEN_SHARE = (0.92, 0.88)  # of the screen's width and height: room for title bar and panel
+
+
+def screen_size() -> tuple[int, int] | None:
+    """The screen's size in pixels (None when it cannot be asked: then ``SMALLEST`` is used)."""
+    if sys.platform == "win32":
+        metrics = ctypes.windll.user32.GetSystemMetrics  # type: ignore[attr-defined]
+        return int(metrics(0)), int(metrics(1))
+    library = ctypes.util.find_library("X11")
+    if library is None:
+        return None
+    x11 = ctypes.CDLL(library)
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XDisplayWidth.argtypes = x11.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    x11.XDefaultScreen.argtypes = x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = x11.XOpenDisplay(None)
+    if not display:
+        return None
+    screen = x11.XDefaultScreen(display)
+    size = int(x11.XDisplayWidth(display, screen)), int(x11.XDisplayHeight(display, screen))
+    x11.XCloseDisplay(display)
+    return size
+
+
+def window_size(image_wh: tuple[int, int], screen_wh: tuple[int, int] | None) -> tuple[int, int]:
+    """The image's shape, as large as fits the screen's share (``SMALLEST``'s room without one)."""
+    room = (screen_wh[0] * SCREEN_SHARE[0], screen_wh[1] * SCREEN_SHARE[1]) if screen_wh is not None else SMALLEST
+    k = min(room[0] / image_wh[0], room[1] / image_wh[1])
+    return round(image_wh[0] * k), round(image_wh[1] * k)
+
+
+class ScreenWindow:
+    """One resizable window without OpenCV's toolbar that keeps the image's shape; opened
+    the first time it shows an image, sized from that image and the screen."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self._opened = False
+        self.shown: ImageArray | None = None
+
+    def show(self, image: ImageArray) -> None:
+        if not self._opened:
+            flags = cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL
+            cv2.namedWindow(self.title, flags)
+            screen = screen_size()
+            width, height = window_size((image.shape[1], image.shape[0]), screen)
+            cv2.resizeWindow(self.title, width, height)
+            if screen is not None:
+                cv2.moveWindow(self.title, (screen[0] - width) // 2, (screen[1] - height) // 3)
+            self._opened = True
+        cv2.imshow(self.title, image)
+        self.shown = image
+
+    def key(self, delay_ms: int = 1) -> int:
+        """The key pressed within ``delay_ms`` (``KEY_NONE`` if none); ``f`` is handled here."""
+        key = cv2.waitKey(delay_ms) & 0xFF
+        if key != ord("f") or not self._opened:
+            return key
+        full = cv2.getWindowProperty(self.title, cv2.WND_PROP_FULLSCREEN) == cv2.WINDOW_FULLSCREEN
+        cv2.setWindowProperty(self.title, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_NORMAL if full else cv2.WINDOW_FULLSCREEN)
+        return KEY_NONE
+
+    def close(self) -> None:
+        if self._opened:
+            cv2.destroyWindow(self.title)
+            cv2.waitKey(1)
+        self._opened = False
 
 
 class OverlayWorker:
@@ -34,18 +106,16 @@ class OverlayWorker:
 
     def __init__(self, exercise: ExerciseDef) -> None:
         self.exercise = exercise
-        self.cue_text = ""
-        self.fps = 0.0
-        self._pending: Step | None = None
+        self._pending: tuple[Step, ScreenState] | None = None
         self._latest: ImageArray | None = None
         self._wake = threading.Condition()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="overlay", daemon=True)
         self._thread.start()
 
-    def submit(self, step: Step) -> None:
+    def submit(self, step: Step, screen: ScreenState) -> None:
         with self._wake:
-            self._pending = step  # a frame not yet drawn is replaced: only the newest matters
+            self._pending = (step, screen)  # a frame not yet drawn is replaced: only the newest matters
             self._wake.notify()
 
     def take(self) -> ImageArray | None:
@@ -53,6 +123,14 @@ class OverlayWorker:
         with self._wake:
             image, self._latest = self._latest, None
         return image
+
+    def _next(self) -> tuple[Step, ScreenState] | None:
+        """The newest submission, waiting for one; None once closed."""
+        with self._wake:
+            while self._pending is None and not self._closed:
+                self._wake.wait()
+            pending, self._pending = self._pending, None
+            return None if self._closed else pending
 
     def _run(self) -> None:
         yield_cpu_to_the_live_loop()
@@ -63,24 +141,13 @@ class OverlayWorker:
             if pause > 0:
                 time.sleep(pause)
             next_draw = time.monotonic() + 1.0 / MAX_DRAWS_PER_S
-            with self._wake:
-                while self._pending is None and not self._closed:
-                    self._wake.wait()
-                if self._closed:
-                    return
-                step, self._pending = self._pending, None
-            if step is None or step.frame is None:
+            pending = self._next()
+            if pending is None:
+                return
+            step, screen = pending
+            if step.frame is None:
                 continue
-            image = draw_overlay(
-                step.frame.image,
-                step.pose,
-                step.metrics,
-                step.update,
-                self.exercise,
-                self.cue_text,
-                self.fps,
-                1000 * step.latency_s,
-            )
+            image = draw_overlay(step.frame.image, step, self.exercise, screen)
             with self._wake:
                 self._latest = image
 
@@ -100,22 +167,18 @@ class CoachWindow:
         self.session = session
         self.speech = speech
         self.quit = False
-        self._last_t: float | None = None
+        self.window = ScreenWindow(WINDOW_TITLE)
+        self._track = ScreenTrack(exercise)
         self._worker = OverlayWorker(exercise)
-        cv2.namedWindow(WINDOW_TITLE, cv2.WINDOW_NORMAL)
 
     def __call__(self, step: Step) -> None:
-        t = step.update.t
-        if self._last_t is not None and t > self._last_t:
-            rate = 1 / (t - self._last_t)
-            self._worker.fps = (1 - EMA) * self._worker.fps + EMA * rate if self._worker.fps else rate
-        self._last_t = t
-        self._worker.cue_text = getattr(self.speech, "cue_text", "")
-        self._worker.submit(step)
+        # Every step goes through the track (a rep's verdict comes on one frame only), even
+        # those the worker will skip.
+        self._worker.submit(step, self._track(step, getattr(self.speech, "cue_text", "")))
         image = self._worker.take()
         if image is not None:
-            cv2.imshow(WINDOW_TITLE, image)
-        self._handle(cv2.waitKey(1) & 0xFF, t)
+            self.window.show(image)
+        self._handle(self.window.key(), step.update.t)
 
     def _handle(self, key: int, t: float) -> None:
         if key in (ord("q"), KEY_ESC):
@@ -125,16 +188,19 @@ class CoachWindow:
         elif key == ord("r"):
             self.session.restart_side()
         elif key == ord(" "):
-            # Paused: the frame loop waits here; speech goes on in its own thread.
-            while (key := cv2.waitKey(50) & 0xFF) not in (ord(" "), ord("q"), KEY_ESC):
-                pass
-            if key != ord(" "):
-                self.quit = True
+            self._pause()
+
+    def _pause(self) -> None:
+        """The frame loop waits here, PAUSED on screen; speech goes on in its own thread."""
+        if self.window.shown is not None:
+            self.window.show(draw_paused(self.window.shown))
+        while (key := self.window.key(50)) not in (ord(" "), ord("q"), KEY_ESC):
+            pass
+        self.quit = key != ord(" ")
 
     def close(self) -> None:
         self._worker.close()
-        cv2.destroyWindow(WINDOW_TITLE)
-        cv2.waitKey(1)
+        self.window.close()
 
 
 class RestScreen:
@@ -145,12 +211,12 @@ class RestScreen:
         self.quit = False
         self.skip = False
         self._drawn_t = -1e9
-        cv2.namedWindow(WINDOW_TITLE, cv2.WINDOW_NORMAL)
+        self.window = ScreenWindow(WINDOW_TITLE)
 
     def show(self, frame: Frame, seconds_left: float) -> None:
         if frame.t - self._drawn_t >= 0.99 / MAX_DRAWS_PER_S:  # 0.99: a 30 fps camera's frames all count
-            cv2.imshow(WINDOW_TITLE, draw_rest(frame.image, seconds_left, self.next_name))
+            self.window.show(draw_rest(frame.image, seconds_left, self.next_name))
             self._drawn_t = frame.t
-        key = cv2.waitKey(1) & 0xFF
+        key = self.window.key()
         self.quit = key in (ord("q"), KEY_ESC)
         self.skip = key == ord("n")

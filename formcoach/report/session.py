@@ -18,8 +18,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from formcoach.exercises.schema import BOTH, Kind, Rule
+from formcoach.exercises.schema import BOTH, Rule
 from formcoach.feedback.overlay import annotate_measurements, annotate_skeleton
+from formcoach.feedback.state import still_verdicts
 from formcoach.measurements import MEASUREMENTS, Unit
 from formcoach.recording.format import VIDEO
 from formcoach.report import page as p
@@ -31,11 +32,9 @@ from formcoach.report.data import (
     side_label,
     side_result,
 )
-from formcoach.types import CoachPhase, Event, EventKind, ImageArray, Pose, Step
+from formcoach.types import Event, EventKind, ImageArray, Pose, Step
 
 THUMB_WIDTH = 480
-# The phase the overlay colours rules in: corrections of reps are judged at the end position.
-PHASE_SHOWN = {Kind.REPS: CoachPhase.END, Kind.HOLD: CoachPhase.HOLD, Kind.CYCLES: CoachPhase.CIRCLES}
 THUMB_QUALITY = 80
 SUBPLOT_HEIGHT_IN = 2.4
 
@@ -311,7 +310,7 @@ def _annotate(data: SessionData, image: ImageArray, step: Step, t: float) -> Ima
     # A relative rule's band is an offset from the user's start: its absolute colour would lie.
     exercise = replace(exercise, rules=tuple(r for r in exercise.rules if not r.relative))
     # The checker's values (from the pose in source pixels); drawn on the video.
-    return annotate_measurements(image, shown, step.metrics, exercise, PHASE_SHOWN[exercise.kind])
+    return annotate_measurements(image, shown, step.metrics, exercise, still_verdicts(exercise, step.metrics))
 
 
 def _thumbnails(data: SessionData, times: list[float]) -> dict[float, bytes]:
