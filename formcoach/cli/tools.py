@@ -148,12 +148,33 @@ def evaluate(
     """
     from dataclasses import asdict
 
+    scores, errors = _scored_clips(labels, only, resolve_model(model), workers, poses)
+    _print_clip_table(scores)
+    _print_exercise_table(scores)
+    _print_eval_figures(scores)
+    _print_clip_details(scores)
+    for file, message in errors:
+        err_console.print(f"[red]failed[/] {safe_text(file)}: {safe_text(message)}")
+    if json_out:
+        from formcoach.evaluation.score import aggregate
+        from formcoach.summary import write_json
+
+        write_json(
+            {"clips": [asdict(s) for s in scores], "overall": asdict(aggregate(scores)), "errors": errors}, json_out
+        )
+    if errors:
+        raise typer.Exit(1)
+
+
+def _scored_clips(
+    labels: Path, only: str | None, model_path: Path, workers: int | None, poses: Path | None
+) -> tuple[list[ClipScore], list[tuple[str, str]]]:
+    """Every usable clip (of ``only``) coached and scored, and the clips that failed to run."""
     from formcoach.evaluation.labels import load_labels
     from formcoach.evaluation.runner import evaluate_clips
-    from formcoach.evaluation.score import aggregate, score_clip
+    from formcoach.evaluation.score import score_clip
 
     clips = load_labels(labels)
-    model_path = resolve_model(model)
     runnable = [c for c in clips if c.coach_as and c.usable and (only is None or c.coach_as == only)]
     for clip in clips:
         if clip not in runnable and (only is None or clip.coach_as == only):
@@ -173,6 +194,10 @@ def evaluate(
             assert label.coach_as is not None
             scores.append(score_clip(label, outcome, library[label.coach_as].hold is not None))
     scores.sort(key=lambda s: (s.exercise, s.file))
+    return scores, errors
+
+
+def _print_clip_table(scores: list[ClipScore]) -> None:
     table = Table(
         "clip", "exercise", "reps", "label", "accept", "hold s", "label s", "faults caught", "false/min", "det"
     )
@@ -192,6 +217,11 @@ def evaluate(
             f"{sc.detection_rate:.0%}",
         )
     console.print(table)
+
+
+def _print_exercise_table(scores: list[ClipScore]) -> None:
+    from formcoach.evaluation.score import aggregate
+
     by_exercise = Table(
         "exercise", "clips", "exact", "in accept", "off-by-one", "MAE/label", "hold err s", "recall", "false/min", "fps"
     )
@@ -209,7 +239,9 @@ def evaluate(
             f"{agg.fps:.0f}",
         )
     console.print(by_exercise)
-    _print_eval_figures(scores)
+
+
+def _print_clip_details(scores: list[ClipScore]) -> None:
     for sc in scores:
         if sc.side_counts:
             sides = ", ".join(f"{side} {got}/{want}" for side, (got, want) in sc.side_counts.items())
@@ -218,16 +250,6 @@ def evaluate(
         if sc.angle_mae:
             errors_text = ", ".join(f"{k} {v:.1f}" for k, v in sc.angle_mae.items())
             console.print(f"angle MAE {safe_text(sc.file)}: {safe_text(errors_text)}")
-    for file, message in errors:
-        err_console.print(f"[red]failed[/] {safe_text(file)}: {safe_text(message)}")
-    if json_out:
-        from formcoach.summary import write_json
-
-        write_json(
-            {"clips": [asdict(s) for s in scores], "overall": asdict(aggregate(scores)), "errors": errors}, json_out
-        )
-    if errors:
-        raise typer.Exit(1)
 
 
 def _percent(rate: float) -> str:

@@ -6,7 +6,7 @@ the measurement the coach judged, the good band it judged it against and when it
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 from typing import Any, cast
@@ -131,60 +131,94 @@ def _limits(series: Series) -> tuple[float, float]:
     return low - margin, high + margin
 
 
+@dataclass(frozen=True)
+class _SideMarks:
+    """What is marked on every panel of one side's figure: the checker's counts, holds and
+    corrections, the rules and the rep thresholds."""
+
+    reps: list[dict[str, Any]]
+    holds: list[dict[str, Any]]
+    partials: list[float]
+    pauses: list[float]
+    fails: list[Event]
+    rules: dict[str, Rule]
+    rep_metric: str | None
+    thresholds: tuple[float, ...]
+
+    @classmethod
+    def of(cls, data: SessionData, side: str) -> _SideMarks:
+        summary = data.summary or {}
+        events = [e for e in data.events if e.side == side]
+        reps_spec = data.exercise.reps if data.exercise is not None else None
+        return cls(
+            reps=[r for r in summary.get("reps", []) if r.get("side") == side],
+            holds=[h for h in summary.get("holds", []) if h.get("side") == side],
+            partials=[e.t for e in events if e.kind is EventKind.REP_PARTIAL],
+            pauses=[e.t for e in events if e.kind is EventKind.HOLD_PAUSE],
+            fails=[e for e in events if e.kind is EventKind.RULE_FAIL],
+            rules=_rules(data, side),
+            rep_metric=_rep_metric(data, side),
+            thresholds=(reps_spec.start, reps_spec.end) if reps_spec is not None else (),
+        )
+
+
+def _draw_bands(ax: Any, s: Series, low: float, high: float, marks: _SideMarks, used: dict[str, Any]) -> None:
+    for band in s.bands:
+        ax.axhspan(max(band.low, low), min(band.high, high), color=p.BAND, alpha=0.13, lw=0)
+        used["band"] = Patch(color=p.BAND, alpha=0.3, label="good band (rule)")
+        if band.rule.target is not None:
+            ax.axhline(band.rule.target, color=p.BAND, lw=1.2, ls="--")
+            used["target"] = Line2D([], [], color=p.BAND, ls="--", label="target")
+    if s.name == marks.rep_metric and marks.thresholds:
+        for threshold in marks.thresholds:
+            ax.axhline(threshold, color=p.REP, lw=0.9, ls=":")
+        used["thresholds"] = Line2D([], [], color=p.REP, ls=":", label="rep start / end threshold")
+
+
+def _draw_events(ax: Any, s: Series, marks: _SideMarks, used: dict[str, Any]) -> None:
+    for hold in marks.holds:
+        ax.axvspan(hold["start_s"], hold["end_s"], ymin=0.0, ymax=0.05, color=p.HOLD, lw=0)
+        used["hold"] = Patch(color=p.HOLD, label="holding (strip at the bottom)")
+    for t in marks.pauses:
+        ax.axvline(t, color=p.PAUSE, lw=1.2, ls="--")
+        used["pause"] = Line2D([], [], color=p.PAUSE, ls="--", label="hold paused")
+    for rep in marks.reps:
+        ax.axvline(rep["end_s"], color=p.REP, lw=0.9)
+        used["rep"] = Line2D([], [], color=p.REP, label="rep counted")
+    for t in marks.partials:
+        ax.axvline(t, color=p.REP, lw=0.9, ls=(0, (1, 2)))
+        used["partial"] = Line2D([], [], color=p.REP, ls=(0, (1, 2)), label="partial rep (not counted)")
+    for event in marks.fails:
+        rule = marks.rules.get(event.key)
+        if rule is not None and rule.metric == s.name:
+            ax.plot([event.t], [_value_at(s, event.t)], marker="v", ms=10, color=p.CORRECTION, ls="none", clip_on=False)
+            used["fail"] = Line2D([], [], marker="v", ms=9, color=p.CORRECTION, ls="none", label="correction said")
+
+
+def _draw_panel(ax: Any, s: Series, marks: _SideMarks, used: dict[str, Any]) -> None:
+    """One measurement over the side: its bands, the checker's marks and the measured line."""
+    low, high = _limits(s)
+    _draw_bands(ax, s, low, high, marks, used)
+    _draw_events(ax, s, marks, used)
+    ax.plot(s.t, s.values, color=p.LINE, lw=1.8)
+    used.setdefault("line", Line2D([], [], color=p.LINE, lw=1.8, label="measured"))
+    if not np.isfinite(s.values).any():
+        ax.text(0.5, 0.5, "not measured: landmarks not visible", transform=ax.transAxes, ha="center", color="#777")
+    ax.set_ylim(low, high)
+    ax.set_ylabel(s.unit.axis_label)
+    p.panel_title(ax, metric_label(s.name), MEASUREMENTS[s.name].description)
+
+
 def _side_figure(data: SessionData, side: str) -> Any:
     series = [s for s in data.series if s.side == side]
-    rules = _rules(data, side)
-    rep_metric = _rep_metric(data, side)
-    summary = data.summary or {}
-    reps = [r for r in summary.get("reps", []) if r.get("side") == side]
-    holds = [h for h in summary.get("holds", []) if h.get("side") == side]
-    events = [e for e in data.events if e.side == side]
-    partials = [e.t for e in events if e.kind is EventKind.REP_PARTIAL]
-    pauses = [e.t for e in events if e.kind is EventKind.HOLD_PAUSE]
-    fails = [e for e in events if e.kind is EventKind.RULE_FAIL]
-
+    marks = _SideMarks.of(data, side)
+    reps = marks.reps
     figure, axes = plt.subplots(
         len(series), 1, figsize=(p.FIGURE_WIDTH_IN, SUBPLOT_HEIGHT_IN * len(series) + 0.6), sharex=True, squeeze=False
     )
     used: dict[str, Any] = {}
     for ax, s in zip(axes[:, 0], series, strict=True):
-        low, high = _limits(s)
-        for band in s.bands:
-            ax.axhspan(max(band.low, low), min(band.high, high), color=p.BAND, alpha=0.13, lw=0)
-            used["band"] = Patch(color=p.BAND, alpha=0.3, label="good band (rule)")
-            if band.rule.target is not None:
-                ax.axhline(band.rule.target, color=p.BAND, lw=1.2, ls="--")
-                used["target"] = Line2D([], [], color=p.BAND, ls="--", label="target")
-        if s.name == rep_metric and data.exercise is not None and data.exercise.reps is not None:
-            for threshold in (data.exercise.reps.start, data.exercise.reps.end):
-                ax.axhline(threshold, color=p.REP, lw=0.9, ls=":")
-            used["thresholds"] = Line2D([], [], color=p.REP, ls=":", label="rep start / end threshold")
-        for hold in holds:
-            ax.axvspan(hold["start_s"], hold["end_s"], ymin=0.0, ymax=0.05, color=p.HOLD, lw=0)
-            used["hold"] = Patch(color=p.HOLD, label="holding (strip at the bottom)")
-        for t in pauses:
-            ax.axvline(t, color=p.PAUSE, lw=1.2, ls="--")
-            used["pause"] = Line2D([], [], color=p.PAUSE, ls="--", label="hold paused")
-        for rep in reps:
-            ax.axvline(rep["end_s"], color=p.REP, lw=0.9)
-            used["rep"] = Line2D([], [], color=p.REP, label="rep counted")
-        for t in partials:
-            ax.axvline(t, color=p.REP, lw=0.9, ls=(0, (1, 2)))
-            used["partial"] = Line2D([], [], color=p.REP, ls=(0, (1, 2)), label="partial rep (not counted)")
-        ax.plot(s.t, s.values, color=p.LINE, lw=1.8)
-        used.setdefault("line", Line2D([], [], color=p.LINE, lw=1.8, label="measured"))
-        for event in fails:
-            rule = rules.get(event.key)
-            if rule is not None and rule.metric == s.name:
-                ax.plot(
-                    [event.t], [_value_at(s, event.t)], marker="v", ms=10, color=p.CORRECTION, ls="none", clip_on=False
-                )
-                used["fail"] = Line2D([], [], marker="v", ms=9, color=p.CORRECTION, ls="none", label="correction said")
-        if not np.isfinite(s.values).any():
-            ax.text(0.5, 0.5, "not measured: landmarks not visible", transform=ax.transAxes, ha="center", color="#777")
-        ax.set_ylim(low, high)
-        ax.set_ylabel(s.unit.axis_label)
-        p.panel_title(ax, metric_label(s.name), MEASUREMENTS[s.name].description)
+        _draw_panel(ax, s, marks, used)
     top = axes[0, 0]
     for rep in reps:
         top.annotate(
