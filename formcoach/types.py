@@ -123,7 +123,8 @@ class EventKind(StrEnum):
     SIDE_SWITCH = "side_switch"
     POSE_LOST = "pose_lost"
     EXERCISE_DONE = "exercise_done"
-    ADVICE = "advice"
+    ADVICE = "advice"  # the exercise's advice: planned, said in order in the pauses
+    ENCOURAGEMENT = "encouragement"  # a word between reps: said only when nothing else is
 
 
 # Cue priorities: higher is said first.

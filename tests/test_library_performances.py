@@ -22,12 +22,15 @@ from formcoach.checkers.rule_set import BASELINE_S
 from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.loader import load_library
 from formcoach.exercises.schema import ExerciseDef, Kind, Phase, Posture, Rule
+from formcoach.feedback.cue_policy import CuePolicy
 from formcoach.measurements import BODY_PARTS
 from formcoach.types import Event, EventKind, Metrics
 from formcoach.view import CameraView
 from formcoach.view import Posture as BodyPosture
 
 FPS = 30.0
+# espeak-ng at its default rate says the couch stretch's 62-character start cue in 4.4 s.
+SPOKEN_CHARS_PER_S = 14.0
 HOLD_FAULT = (BASELINE_S + 1.0, BASELINE_S + 5.0)  # after the baseline is learned, before the hold is done
 LIBRARY = load_library()
 
@@ -256,3 +259,40 @@ def test_each_fault_raises_its_own_cue(exercise_id: str, side: str, azimuth: flo
         assert cues[0].t - HOLD_FAULT[0] <= rule.grace_s + 0.5
         pauses = [e for e in events if e.kind is EventKind.HOLD_PAUSE and HOLD_FAULT[0] <= e.t <= HOLD_FAULT[1]]
         assert bool(pauses) == rule.blocking
+
+
+def spoken(performance: Performance, after_s: float = 120.0) -> list[str]:
+    """What a speaker taking ``SPOKEN_CHARS_PER_S`` says of the performance, through the cue
+    policy; time runs on ``after_s`` past the last frame with nothing new happening."""
+    exercise = performance.exercise
+    session = ExerciseSession(exercise, (exercise.sides[0],))
+    policy = CuePolicy(cooldown_s=exercise.cues.cooldown_s)
+    said: list[str] = []
+    busy_until = -math.inf
+
+    def hear(events: tuple[Event, ...], t: float) -> None:
+        nonlocal busy_until
+        utterance = policy.offer(events, t, speaker_idle=t >= busy_until)
+        if utterance is not None:
+            said.append(utterance.text)
+            busy_until = t + len(utterance.text) / SPOKEN_CHARS_PER_S
+
+    t = 0.0
+    for metrics in performance.frames():
+        t = metrics.t
+        hear(session.update(metrics).events, t)
+    for i in range(1, int(after_s * FPS)):
+        hear((), t + i / FPS)
+    return said
+
+
+ADVISED = [(exercise_id, side, azimuth) for exercise_id, side, azimuth in CASES if LIBRARY[exercise_id].advice]
+
+
+@pytest.mark.parametrize(("exercise_id", "side", "azimuth"), ADVISED)
+def test_every_advice_item_is_said_in_order_after_the_start_cue(exercise_id: str, side: str, azimuth: float) -> None:
+    exercise = bound(exercise_id, side)
+    said = spoken(Performance(exercise, azimuth))
+    start = next(i for i, text in enumerate(said) if text.startswith("Three, two, one."))
+    advice = [text for text in said[start:] if text in exercise.advice]
+    assert advice == list(exercise.advice), said

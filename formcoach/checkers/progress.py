@@ -27,6 +27,14 @@ STEADY_WINDOW_S = 0.3
 RepFlow = tuple[CoachPhase, list[RuleResult]]
 
 
+def advice_events(exercise: ExerciseDef, side: str, t: float) -> list[Event]:
+    """The exercise's advice, item by item, raised at the start of each side and set (the cue
+    policy says them in order in the pauses)."""
+    return [
+        Event(t, EventKind.ADVICE, f"advice{i}", text, ENCOURAGEMENT, side) for i, text in enumerate(exercise.advice)
+    ]
+
+
 class Progress(Protocol):
     finished: bool
     reps: int
@@ -205,6 +213,7 @@ class RepProgress:
             self._rest_until = None
             text = words.set_go(self.set_index)
             events.append(Event(metrics.t, EventKind.START, "set_start", text, COUNT, self.side))
+            events.extend(advice_events(self.exercise, self.side, metrics.t))
         self._feed(metrics, events, results)
         if self._rest_until is not None:  # this frame's rep ended a set
             return CoachPhase.REST, results
@@ -260,7 +269,7 @@ class RepProgress:
         phrases = self.exercise.cues.encouragement
         if phrases and self.reps % ENCOURAGE_EVERY == 0:
             phrase = phrases[(self.reps // ENCOURAGE_EVERY - 1) % len(phrases)]
-            events.append(Event(t, EventKind.ADVICE, "encouragement", phrase, ENCOURAGEMENT, self.side))
+            events.append(Event(t, EventKind.ENCOURAGEMENT, "encouragement", phrase, ENCOURAGEMENT, self.side))
 
     def _finish_set(self, t: float, events: list[Event]) -> None:
         data: dict[str, float | int | str] = {"set": self.set_index, "reps": self.reps}
