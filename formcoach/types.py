@@ -111,6 +111,7 @@ class EventKind(StrEnum):
     START = "start"
     REP_DONE = "rep_done"
     REP_PARTIAL = "rep_partial"
+    SHORT_HOLD = "short_hold"  # a rep's end position left before the hold the exercise asks for
     HOLD_START = "hold_start"
     HOLD_PAUSE = "hold_pause"
     HOLD_MILESTONE = "hold_milestone"

@@ -139,9 +139,11 @@ class Performance:
         index = 0
         reps = 3
         timeline = [(0.0, rest_value), (2.0, rest_value)]
+        top_s = max(1.0, spec.hold_end_s + 0.5)  # as long at the top as the file asks
         for _ in range(reps):
             t = timeline[-1][0]
-            timeline += [(t + 1.0, peak), (t + 2.0, peak), (t + 3.0, rest_value), (t + 3.5, rest_value)]
+            timeline += [(t + 1.0, peak), (t + 1.0 + top_s, peak), (t + 2.0 + top_s, rest_value)]
+            timeline.append((timeline[-1][0] + 0.5, rest_value))
         end_t = timeline[-1][0]
         while index / FPS <= end_t:
             t = index / FPS

@@ -23,6 +23,9 @@ ENCOURAGE_EVERY = 3  # reps between words of encouragement
 STEADY_RATE_DEG_S = 10.0
 STEADY_RATE_FRACTION_S = 0.1  # other units: a tenth of the unit per second
 STEADY_WINDOW_S = 0.3
+# A top hold this long or longer is spoken ("Hold." on arrival, "And lower." when done); a
+# shorter one passes before the words could be said.
+TOP_HOLD_SPOKEN_S = 2.0
 
 RepFlow = tuple[CoachPhase, list[RuleResult]]
 
@@ -230,6 +233,7 @@ class RepProgress:
                     self._close(warm, metrics, events, results)
         was_at_end, last_t = self.counter.at_end, self._last_t
         excursion = self.counter.update(metrics.t, value)
+        self._say_top_hold(metrics.t, was_at_end, last_t, events)
         self._last_t = metrics.t
         self._steady.add(metrics.t, value)
         held = was_at_end and self.counter.at_end and last_t is not None and metrics.t > last_t
@@ -240,11 +244,26 @@ class RepProgress:
         if excursion is not None:
             self._close(excursion, metrics, events, results)
 
+    def _say_top_hold(self, t: float, was_at_end: bool, last_t: float | None, events: list[Event]) -> None:
+        """ "Hold." on reaching the end position, "And lower." once held as long as asked."""
+        hold = self.spec.hold_end_s
+        if hold < TOP_HOLD_SPOKEN_S or not self.counter.at_end:
+            return
+        held = self.counter.end_held_s(t)
+        if not was_at_end:
+            events.append(Event(t, EventKind.HOLD_MILESTONE, "top_hold", words.TOP_HOLD, COUNT, self.side))
+        elif last_t is not None and held >= hold > self.counter.end_held_s(last_t):
+            events.append(Event(t, EventKind.HOLD_MILESTONE, "top_hold_done", words.TOP_HOLD_DONE, COUNT, self.side))
+
     def _close(self, excursion: Excursion, metrics: Metrics, events: list[Event], results: list[RuleResult]) -> None:
         """A rep if it went all the way in good form; else, if it was a real try, a partial."""
         form_ok = self.rules.judge_peak(self._peak_metrics, metrics.t, events, results)
         leg = leg_of_rep(self.exercise, self.side, self._peak_metrics)
         self._peak_metrics = None
+        if self.counter.short_hold(excursion):
+            text = words.hold_top(self.spec.hold_end_s)
+            held: dict[str, float | int | str] = {"held_s": round(excursion.end_held_s, 2)}
+            events.append(Event(metrics.t, EventKind.SHORT_HOLD, "short_hold", text, CORRECTION, self.side, held))
         if not (self.counter.counts(excursion) and form_ok):
             if self.counter.meaningful(excursion):
                 data: dict[str, float | int | str] = {"peak": excursion.peak_value}

@@ -85,6 +85,14 @@ def seconds_left(seconds: float) -> str:
     return f"{say_number(int(seconds))} seconds left."
 
 
+def hold_top(seconds: float) -> str:
+    return f"Hold the top for {say_number(round(seconds)).lower()} seconds before you lower."
+
+
+TOP_HOLD = "Hold."
+TOP_HOLD_DONE = "And lower."
+
+
 def side_switch(switch_cue: str, side: str) -> str:
     """The exercise's switch cue and the side that comes next ('' for a bilateral move)."""
     return f"{switch_cue} Now the {side} side." if side != BOTH else ""

@@ -238,6 +238,7 @@ def _reps(table: TomlTable, sides: tuple[str, ...]) -> RepSpec:
         rest_s=table.non_negative("rest_s", 30.0),
         min_rep_s=table.non_negative("min_rep_s", 0.6),
         hold_end_s=table.non_negative("hold_end_s", 0.0),
+        hold_end_strict=table.get("hold_end_strict", bool, True),
         leg_by=table.get("leg_by", str, None),
         relative=relative,
         window_s=table.number("window_s", 4.0, positive=True),

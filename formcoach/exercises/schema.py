@@ -135,7 +135,10 @@ class RepSpec:
     sets: int = 1
     rest_s: float = 30.0
     min_rep_s: float = 0.6
-    hold_end_s: float = 0.0  # required stay at the end position
+    hold_end_s: float = 0.0  # the stay at the end position the exercise asks for (spoken: "Hold." … "Lower.")
+    # Whether a rep lowered before ``hold_end_s`` is left uncounted (else it counts, and the
+    # short hold is cued either way).
+    hold_end_strict: bool = True
     # Which leg a rep belongs to: the leg whose "{leg}_…" measurement is larger at the rep's
     # extreme (e.g. "{leg}_hip_abduction" for side leg raises). None: the front leg.
     leg_by: str | None = None
