@@ -12,8 +12,9 @@ The words it speaks are in ``words``.
 from __future__ import annotations
 
 from formcoach.checkers import words
-from formcoach.checkers.progress import CycleProgress, HoldProgress, Progress, RepProgress, advice_events
+from formcoach.checkers.progress import CycleProgress, HoldProgress, Progress, RepProgress
 from formcoach.checkers.rule_set import RuleSet
+from formcoach.checkers.sets import advice_events
 from formcoach.checkers.setup import SetupGuide
 from formcoach.exercises.schema import ExerciseDef, Kind
 from formcoach.types import (

@@ -81,6 +81,12 @@ def rest_for(seconds: float) -> str:
     return f"Rest for {seconds:g} seconds."
 
 
+def stay_longer(min_s: float, max_s: float) -> str:
+    """Said at a hold's target when the exercise allows more (``max_s``)."""
+    longest = say_number(int(max_s)).lower()
+    return f"{say_number(int(min_s))} seconds. Stay up to {longest} if it feels good, or come out."
+
+
 def seconds_left(seconds: float) -> str:
     return f"{say_number(int(seconds))} seconds left."
 

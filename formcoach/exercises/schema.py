@@ -123,6 +123,8 @@ class HoldSpec:
     max_s: float
     grace_s: float = 2.0
     milestones_left_s: tuple[float, ...] = (10.0,)
+    sets: int = 1
+    rest_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,8 @@ class CycleSpec:
     directions: tuple[str, ...] = ("clockwise", "counterclockwise")
     min_radius: float = 0.02
     centre_window_s: float = 3.0
+    sets: int = 1
+    rest_s: float = 30.0
 
 
 @dataclass(frozen=True)
