@@ -113,6 +113,7 @@ class EventKind(StrEnum):
     START = "start"
     REP_DONE = "rep_done"
     REP_PARTIAL = "rep_partial"
+    SHORT_HOLD = "short_hold"  # a rep's end position left before the hold the exercise asks for
     HOLD_START = "hold_start"
     HOLD_PAUSE = "hold_pause"
     HOLD_MILESTONE = "hold_milestone"
@@ -125,7 +126,8 @@ class EventKind(StrEnum):
     SIDE_SWITCH = "side_switch"
     POSE_LOST = "pose_lost"
     EXERCISE_DONE = "exercise_done"
-    ADVICE = "advice"
+    ADVICE = "advice"  # the exercise's advice: planned, said in order in the pauses
+    ENCOURAGEMENT = "encouragement"  # a word between reps: said only when nothing else is
 
 
 # Cue priorities: higher is said first.

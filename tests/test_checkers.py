@@ -4,6 +4,7 @@ pipeline (smoothing → measurements → ExerciseSession)."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,37 @@ def test_glute_bridge_five_clean_reps(facing):
         assert lowered - 0.05 <= e.t <= lowered + 0.2
         assert e.data["peak"] == pytest.approx(TOP_KHS, abs=1.0)
     assert events(steps, *CORRECTIVE) == []
+
+
+def top_hold_run(hold_s: float, strict: bool, top_s: float) -> list:
+    """Two bridges held ``top_s`` at the top, the file asking for ``hold_s`` there."""
+    assert BRIDGE_SPEC is not None
+    exercise = replace(BRIDGE_DEF, reps=replace(BRIDGE_SPEC, hold_end_s=hold_s, hold_end_strict=strict))
+    rep = [(0.0, BRIDGE_REST), (1.0, BRIDGE_TOP), (1.0 + top_s, BRIDGE_TOP), (2.0 + top_s, BRIDGE_REST)]
+    keyframes = concat(SETTLE, repeat([*rep, (2.5 + top_s, BRIDGE_REST)], 2))
+    session = ExerciseSession(exercise)
+    return list(replay(sequence(keyframes, posture="supine", facing="left"), Analyzer(session)))
+
+
+def test_a_top_hold_is_spoken_and_a_rep_lowered_early_is_cued_and_not_counted():
+    held = top_hold_run(3.0, strict=True, top_s=3.6)
+    said = [e.message for s in held for e in s.update.events if e.key in ("top_hold", "top_hold_done", "rep")]
+    assert said == ["Hold.", "And lower.", "One", "Hold.", "And lower.", "Two"]
+    assert events(held, EventKind.SHORT_HOLD) == []
+    lowered = top_hold_run(3.0, strict=True, top_s=1.5)
+    short = events(lowered, EventKind.SHORT_HOLD)
+    assert [e.message for e in short] == ["Hold the top for three seconds before you lower."] * 2
+    # Past the end threshold: the 1.5 s at the top plus the last third of the rise and the
+    # first of the lowering (each 1 s from 135 to 175, crossing 162 two thirds up): ~2.15 s.
+    assert all(2.0 <= float(e.data["held_s"]) <= 2.3 for e in short)
+    assert events(lowered, EventKind.REP_DONE) == []
+    assert events(lowered, EventKind.HOLD_MILESTONE, key="top_hold_done") == []
+
+
+def test_a_lenient_top_hold_counts_the_rep_lowered_early_and_still_cues_it():
+    lowered = top_hold_run(3.0, strict=False, top_s=1.5)
+    assert len(events(lowered, EventKind.REP_DONE)) == 2
+    assert len(events(lowered, EventKind.SHORT_HOLD)) == 2
 
 
 def test_glute_bridge_hovering_at_start_threshold_adds_no_reps():

@@ -11,7 +11,7 @@ KIND_OF = {
     SAFETY: EventKind.SETUP_HINT,
     CORRECTION: EventKind.RULE_FAIL,
     COUNT: EventKind.REP_DONE,
-    ENCOURAGEMENT: EventKind.ADVICE,
+    ENCOURAGEMENT: EventKind.ENCOURAGEMENT,
 }
 
 
@@ -150,3 +150,19 @@ def test_cooldown_is_configurable(cooldown_s: float, expected: list[str | None])
     policy = CuePolicy(cooldown_s=cooldown_s)
     got = [said(policy.offer([ev(t, "knee", "Go lower.", CORRECTION)], t, True)) for t in (0.0, 1.0)]
     assert got == expected
+
+
+def test_advice_waits_behind_the_start_cue_and_corrections_and_is_said_in_order() -> None:
+    policy = CuePolicy(stale_after_s=3.0)
+    start = Event(0.0, EventKind.START, "start", "Three, two, one. Couch stretch, left side.", SAFETY)
+    advice = [Event(0.0, EventKind.ADVICE, f"advice{i}", text, ENCOURAGEMENT) for i, text in enumerate("ABC")]
+    assert said(policy.offer([start, *advice], 0.0, True)) == start.message
+    assert policy.offer([], 5.0, False) is None  # the start cue takes 5 s: longer than stale_after_s
+    lean = ev(5.1, "torso_upright", "Lift your chest.", CORRECTION)
+    assert said(policy.offer([lean], 5.1, True)) == "Lift your chest."
+    assert said(policy.offer([], 7.0, True)) == "A"
+    # Raised again (a new set) while still planned: not planned twice.
+    assert said(policy.offer([advice[1]], 9.0, True)) == "B"
+    assert said(policy.offer([ev(10.0, "rep", "One", COUNT)], 10.0, True)) == "One"
+    assert said(policy.offer([], 11.0, True)) == "C"
+    assert policy.offer([], 12.0, True) is None

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -49,9 +50,18 @@ CORRECTIVE = (EventKind.RULE_FAIL, EventKind.REP_PARTIAL, EventKind.HOLD_PAUSE, 
 # -- helpers -----------------------------------------------------------------------------
 
 
+def one_hold(exercise_id: str) -> ExerciseDef:
+    """The library exercise, a hold timed once to its target: these tests check bodies against
+    bands; the doses (sets, staying on to ``max_s``) are tested in test_library_performances."""
+    exercise = find_exercise(exercise_id)
+    if exercise.hold is None:
+        return exercise
+    return replace(exercise, hold=replace(exercise.hold, max_s=exercise.hold.min_s, sets=1))
+
+
 def bound(exercise_id: str, side: str) -> ExerciseDef:
     """The library exercise with ``{side}``/``{other}`` bound (cues as the user hears them)."""
-    return find_exercise(exercise_id).for_side(side)
+    return one_hold(exercise_id).for_side(side)
 
 
 def rule_of(exercise: ExerciseDef, rule_id: str) -> Rule:
@@ -83,7 +93,7 @@ def square_to_camera() -> bool:
 
 
 def run(exercise_id: str, keyframes: Sequence[Keyframe], side: str, fps: float, **pose_kwargs: Any) -> list[Step]:
-    session = ExerciseSession(find_exercise(exercise_id), (side,))
+    session = ExerciseSession(one_hold(exercise_id), (side,))
     pose_kwargs.setdefault("camera", Camera(yaw_deg=camera_yaw["deg"]))
     steps = list(replay(sequence(keyframes, fps=fps, **pose_kwargs), Analyzer(session)))
     assert steps, "no frames"

@@ -37,6 +37,7 @@ from test_library_on_poses import (
     turned_camera,  # noqa: F401  (autouse: every test here also runs with the camera turned off the view)
 )
 
+from formcoach.checkers.words import say_number
 from formcoach.measurements import measure
 from formcoach.types import EventKind
 
@@ -254,24 +255,42 @@ def test_clamshell_knee_bend_is_read_in_3d() -> None:
     assert opened["feet_gap"] == pytest.approx(1.17, abs=0.02)
 
 
-def clamshell_reps(top: Angles, reps: int) -> list[tuple[float, Angles]]:
-    """Rest 2 s, then ``reps`` openings to ``top`` (0.8 s up, 0.4 s held, 0.8 s down)."""
+def clamshell_reps(top: Angles, reps: int, held_s: float = 0.4) -> list[tuple[float, Angles]]:
+    """Rest 2 s, then ``reps`` openings to ``top`` (0.8 s up, ``held_s`` held, 0.8 s down)."""
     keyframes = [(0.0, clamshell(0.0)), (2.0, clamshell(0.0))]
-    for i in range(reps):
-        t = 2.0 + 2.0 * i
-        keyframes += [(t + 0.8, top), (t + 1.2, top), (t + 2.0, clamshell(0.0))]
+    for _ in range(reps):
+        t = keyframes[-1][0]
+        keyframes += [(t + 0.8, top), (t + 0.8 + held_s, top), (t + 1.6 + held_s, clamshell(0.0))]
     keyframes.append((keyframes[-1][0] + 1.0, clamshell(0.0)))
     return keyframes
+
+
+def clamshell_hold_s() -> float:
+    reps = bound("clamshell", "left").reps
+    assert reps is not None and reps.hold_end_s > 0
+    return reps.hold_end_s
 
 
 def test_clamshell_good_reps() -> None:
     exercise = bound("clamshell", "left")
     assert exercise.reps is not None
-    steps = run("clamshell", clamshell_reps(clamshell(25.0), exercise.reps.target), "left", FPS, posture="side_lying")
+    keyframes = clamshell_reps(clamshell(25.0), exercise.reps.target, held_s=clamshell_hold_s() + 0.5)
+    steps = run("clamshell", keyframes, "left", FPS, posture="side_lying")
     assert first_t(steps, EventKind.START) < 1.0  # setup passes lying still, before the first opening
-    assert events(steps, *CORRECTIVE) == []
+    assert events(steps, *CORRECTIVE, EventKind.SHORT_HOLD) == []
     assert len(events(steps, EventKind.REP_DONE)) == exercise.reps.target
+    assert len(events(steps, EventKind.HOLD_MILESTONE, key="top_hold_done")) == exercise.reps.target
     assert events(steps, EventKind.SET_DONE)
+
+
+def test_clamshell_lowered_before_the_hold_is_cued_and_not_counted() -> None:
+    # 003: "Hold for up to 10 seconds before releasing"; opened and closed at once here.
+    steps = run("clamshell", clamshell_reps(clamshell(25.0), 2), "left", FPS, posture="side_lying")
+    short = events(steps, EventKind.SHORT_HOLD)
+    assert [e.message for e in short] == [
+        f"Hold the top for {say_number(int(clamshell_hold_s())).lower()} seconds before you lower."
+    ] * 2
+    assert events(steps, EventKind.REP_DONE) == []
 
 
 def test_clamshell_whole_leg_lift_is_cued_feet_together() -> None:

@@ -20,14 +20,18 @@ import pytest
 
 from formcoach.checkers.rule_set import BASELINE_S
 from formcoach.checkers.session import ExerciseSession
+from formcoach.checkers.words import say_number
 from formcoach.exercises.loader import load_library
 from formcoach.exercises.schema import ExerciseDef, Kind, Phase, Posture, Rule
+from formcoach.feedback.cue_policy import CuePolicy
 from formcoach.measurements import BODY_PARTS
 from formcoach.types import Event, EventKind, Metrics
 from formcoach.view import CameraView
 from formcoach.view import Posture as BodyPosture
 
 FPS = 30.0
+# espeak-ng at its default rate says the couch stretch's 62-character start cue in 4.4 s.
+SPOKEN_CHARS_PER_S = 14.0
 HOLD_FAULT = (BASELINE_S + 1.0, BASELINE_S + 5.0)  # after the baseline is learned, before the hold is done
 LIBRARY = load_library()
 
@@ -66,6 +70,7 @@ class Performance:
     exercise: ExerciseDef  # bound to a side
     azimuth: float
     fault: Rule | None = None  # the rule broken in the faulty performance
+    out_after_s: float | None = None  # holds: the user comes out of the position then
 
     def base(self) -> dict[str, float]:
         """A value for every measurement inside every band that applies to it (setup and rules)."""
@@ -110,6 +115,12 @@ class Performance:
         out[rule.metric] = (values[rule.metric] + bad_value(rule)) if rule.relative else bad_value(rule)
         return out
 
+    def out_of_position(self, values: dict[str, float]) -> dict[str, float]:
+        """Every blocking rule broken: the user has come out of the position."""
+        for rule in self.exercise.rules:
+            values = self.faulty(rule, values) if rule.blocking else values
+        return values
+
     def frames(self) -> Iterator[Metrics]:
         kind = self.exercise.kind
         if kind is Kind.REPS:
@@ -136,9 +147,11 @@ class Performance:
         index = 0
         reps = 3
         timeline = [(0.0, rest_value), (2.0, rest_value)]
+        top_s = max(1.0, spec.hold_end_s + 0.5)  # as long at the top as the file asks
         for _ in range(reps):
             t = timeline[-1][0]
-            timeline += [(t + 1.0, peak), (t + 2.0, peak), (t + 3.0, rest_value), (t + 3.5, rest_value)]
+            timeline += [(t + 1.0, peak), (t + 1.0 + top_s, peak), (t + 2.0 + top_s, rest_value)]
+            timeline.append((timeline[-1][0] + 0.5, rest_value))
         end_t = timeline[-1][0]
         while index / FPS <= end_t:
             t = index / FPS
@@ -167,12 +180,15 @@ class Performance:
         assert hold is not None
         base = self.base()
         fault_window = HOLD_FAULT
-        total = BASELINE_S + 1.0 + hold.min_s + (fault_window[1] - fault_window[0] if self.fault else 0.0) + 2.0
+        work = hold.sets * hold.max_s + (hold.sets - 1) * hold.rest_s  # staying to max_s each set
+        total = BASELINE_S + 1.0 + work + (fault_window[1] - fault_window[0] if self.fault else 0.0) + 2.0
         for index in range(int(total * FPS)):
             t = index / FPS
             values = base
             if self.fault is not None and fault_window[0] <= t < fault_window[1]:
                 values = self.faulty(self.fault, base)
+            elif self.out_after_s is not None and t >= self.out_after_s:
+                values = self.out_of_position(base)
             yield self.frame(index, values)
 
     def cycle_frames(self) -> Iterator[Metrics]:
@@ -226,7 +242,9 @@ def test_good_performance_goes_to_plan_without_a_cue(exercise_id: str, side: str
     elif exercise.kind is Kind.HOLD:
         assert exercise.hold is not None
         [done] = [e for e in events if e.kind is EventKind.HOLD_DONE]
-        assert float(done.data["held_s"]) == pytest.approx(exercise.hold.min_s, abs=0.1)
+        sets = [float(e.data["held_s"]) for e in events if e.kind is EventKind.SET_DONE]
+        held = (sets or [float(done.data["held_s"])]) if exercise.hold.sets > 1 else [float(done.data["held_s"])]
+        assert held == pytest.approx([exercise.hold.max_s] * exercise.hold.sets, abs=0.1)
     else:
         assert exercise.cycles is not None
         circles = [e.data["direction"] for e in events if e.kind is EventKind.CYCLE_DONE]
@@ -256,3 +274,62 @@ def test_each_fault_raises_its_own_cue(exercise_id: str, side: str, azimuth: flo
         assert cues[0].t - HOLD_FAULT[0] <= rule.grace_s + 0.5
         pauses = [e for e in events if e.kind is EventKind.HOLD_PAUSE and HOLD_FAULT[0] <= e.t <= HOLD_FAULT[1]]
         assert bool(pauses) == rule.blocking
+
+
+def spoken(performance: Performance, after_s: float = 120.0) -> list[str]:
+    """What a speaker taking ``SPOKEN_CHARS_PER_S`` says of the performance, through the cue
+    policy; time runs on ``after_s`` past the last frame with nothing new happening."""
+    exercise = performance.exercise
+    session = ExerciseSession(exercise, (exercise.sides[0],))
+    policy = CuePolicy(cooldown_s=exercise.cues.cooldown_s)
+    said: list[str] = []
+    busy_until = -math.inf
+
+    def hear(events: tuple[Event, ...], t: float) -> None:
+        nonlocal busy_until
+        utterance = policy.offer(events, t, speaker_idle=t >= busy_until)
+        if utterance is not None:
+            said.append(utterance.text)
+            busy_until = t + len(utterance.text) / SPOKEN_CHARS_PER_S
+
+    t = 0.0
+    for metrics in performance.frames():
+        t = metrics.t
+        hear(session.update(metrics).events, t)
+    for i in range(1, int(after_s * FPS)):
+        hear((), t + i / FPS)
+    return said
+
+
+ADVISED = [(exercise_id, side, azimuth) for exercise_id, side, azimuth in CASES if LIBRARY[exercise_id].advice]
+
+
+@pytest.mark.parametrize(("exercise_id", "side", "azimuth"), ADVISED)
+def test_every_advice_item_is_said_in_order_after_the_start_cue(exercise_id: str, side: str, azimuth: float) -> None:
+    exercise = bound(exercise_id, side)
+    said = spoken(Performance(exercise, azimuth))
+    start = next(i for i, text in enumerate(said) if text.startswith("Three, two, one."))
+    advice = [text for text in said[start:] if text in exercise.advice]
+    # All of it, in order, from the start cue on (and again from a second set's start).
+    assert advice[: len(exercise.advice)] == list(exercise.advice), said
+
+
+STAYING = [(exercise_id, side) for exercise_id, side, azimuth in CASES if azimuth == 90.0]
+
+
+@pytest.mark.parametrize(("exercise_id", "side"), STAYING)
+def test_a_hold_runs_on_to_max_s_while_the_user_stays_and_ends_when_they_come_out(exercise_id: str, side: str) -> None:
+    exercise = bound(exercise_id, side)
+    hold = exercise.hold
+    if hold is None or hold.max_s == hold.min_s:
+        pytest.skip("no hold, or none longer than its target")
+    clock_start = exercise.setup.settle_s
+    stay = min(5.0, (hold.max_s - hold.min_s) / 2)  # past the target, short of max_s
+    events = run(Performance(exercise, 90.0, out_after_s=clock_start + hold.min_s + stay))
+    [target] = [e for e in events if e.key == "target"]
+    assert target.message.startswith(f"{say_number(int(hold.min_s))} seconds. Stay up to")
+    assert target.t == pytest.approx(clock_start + hold.min_s, abs=0.2)
+    [first] = [e for e in events if e.kind in (EventKind.SET_DONE, EventKind.HOLD_DONE)][:1]
+    # Out of form for the blocking rules' grace, then the edge before the break is taken back.
+    assert hold.min_s + stay - 1.0 <= float(first.data["held_s"]) <= hold.min_s + stay
+    assert first.t == pytest.approx(clock_start + hold.min_s + stay + hold.grace_s, abs=0.2)

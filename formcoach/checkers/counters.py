@@ -241,8 +241,16 @@ class RepCounter:
         return (
             excursion.reached_end
             and excursion.end_t - excursion.start_t >= self.spec.min_rep_s
-            and excursion.end_held_s >= self.spec.hold_end_s
+            and (excursion.end_held_s >= self.spec.hold_end_s or not self.spec.hold_end_strict)
         )
+
+    def short_hold(self, excursion: Excursion) -> bool:
+        """Reached the end position but left it before the hold the exercise asks for."""
+        return excursion.reached_end and excursion.end_held_s < self.spec.hold_end_s
+
+    def end_held_s(self, t: float) -> float:
+        """How long the end position has been held so far (0 when not at it)."""
+        return 0.0 if self._end_since is None else t - self._end_since
 
     def meaningful(self, excursion: Excursion) -> bool:
         """Went at least a third of the way to the end: a real (if partial) attempt."""

@@ -11,6 +11,7 @@ from typing import Protocol
 from formcoach.checkers import words
 from formcoach.checkers.counters import CycleCounter, Excursion, HoldTimer, RelativeSignal, RepCounter
 from formcoach.checkers.rule_set import RuleSet
+from formcoach.checkers.sets import Sets
 from formcoach.exercises.schema import BOTH, ExerciseDef, Phase
 from formcoach.measurements import MEASUREMENTS, Unit
 from formcoach.types import CORRECTION, COUNT, ENCOURAGEMENT, CoachPhase, Event, EventKind, Metrics, RuleResult
@@ -21,6 +22,9 @@ ENCOURAGE_EVERY = 3  # reps between words of encouragement
 # (and turn there, still for a frame) without holding it. Bridge renders (5 bodies, 4 good
 # reps of a 2 s top hold = 8 s): 9.1–10.0 s with a frame-to-frame rate, 8.2–8.7 s with the window.
 STEADY_WINDOW_S = 0.3
+# A top hold this long or longer is spoken ("Hold." on arrival, "And lower." when done); a
+# shorter one passes before the words could be said.
+TOP_HOLD_SPOKEN_S = 2.0
 
 RepFlow = tuple[CoachPhase, list[RuleResult]]
 
@@ -61,39 +65,70 @@ class _Plain:
 
 
 class HoldProgress(_Plain):
+    """A hold's clock, to ``min_s`` and on to ``max_s`` for as long as the user stays, in sets."""
+
     def __init__(self, exercise: ExerciseDef, side: str, rules: RuleSet) -> None:
         super().__init__()
         assert exercise.hold is not None
         self.exercise, self.spec, self.side, self.rules = exercise, exercise.hold, side, rules
+        self.sets = Sets(exercise, side, exercise.hold.sets, exercise.hold.rest_s)
         self.timer = HoldTimer(exercise.hold)
+        self._held_before = 0.0  # seconds held in the sets already done
         self._milestones_said: set[float] = set()
+        self._target_reached = False
 
     @property
     def held_s(self) -> float:
-        return self.timer.held_s
+        return self._held_before + self.timer.held_s
 
     def _event(self, t: float, kind: EventKind, key: str = "hold", message: str = "") -> Event:
         return Event(t, kind, key, message, COUNT, self.side, {"held_s": round(self.timer.held_s, 2)})
 
     def update(self, metrics: Metrics, events: list[Event]) -> RepFlow:
         results = self.rules.judge(metrics, Phase.HOLD, events)
+        if not self.sets.rest_over(metrics.t, events):
+            return CoachPhase.REST, results
         in_form, known = self.rules.blocking_verdict(metrics)
         change = self.timer.update(metrics.t, in_form, metrics.visible and known)
         if change == "start":
             events.append(self._event(metrics.t, EventKind.HOLD_START))
         elif change == "pause":
             events.append(self._event(metrics.t, EventKind.HOLD_PAUSE))
+        self._milestones(metrics.t, events)
+        # Past min_s the set lasts while the user stays (to max_s): coming out ends it.
+        if self._target_reached and (self.timer.held_s >= self.spec.max_s or not self.timer.running):
+            self._set_done(metrics.t, events)
+        if self.sets.resting:
+            return CoachPhase.REST, results
+        return (CoachPhase.HOLD if self.timer.running else CoachPhase.POSITION), results
+
+    def _milestones(self, t: float, events: list[Event]) -> None:
         left = self.spec.min_s - self.timer.held_s
         for milestone in self.spec.milestones_left_s:
             if 0 < left <= milestone and milestone not in self._milestones_said:
                 self._milestones_said.add(milestone)
                 text = words.seconds_left(milestone)
-                events.append(Event(metrics.t, EventKind.HOLD_MILESTONE, f"left{milestone:g}", text, COUNT, self.side))
-        if left <= 0:
-            self.finished = True
+                events.append(Event(t, EventKind.HOLD_MILESTONE, f"left{milestone:g}", text, COUNT, self.side))
+        if left <= 0 and not self._target_reached:
+            self._target_reached = True
+            if self.spec.max_s > self.spec.min_s:
+                text = words.stay_longer(self.spec.min_s, self.spec.max_s)
+                events.append(Event(t, EventKind.HOLD_MILESTONE, "target", text, COUNT, self.side))
+
+    def _set_done(self, t: float, events: list[Event]) -> None:
+        if self.spec.sets > 1:
+            self.sets.done(t, events, {"held_s": round(self.timer.held_s, 2)})
+        else:
+            self.sets.finished = True
+        self.finished = self.sets.finished
+        if self.finished:
             done = words.format_cue(self.exercise.cues.done, self.exercise, self.side)
-            events.append(self._event(metrics.t, EventKind.HOLD_DONE, "hold_done", done))
-        return (CoachPhase.HOLD if self.timer.running else CoachPhase.POSITION), results
+            events.append(self._event(t, EventKind.HOLD_DONE, "hold_done", done))
+        self._held_before += self.timer.held_s
+        self.timer = HoldTimer(self.spec)
+        self._milestones_said.clear()
+        self._target_reached = False
+        self.set_index = self.sets.index
 
 
 class CycleProgress(_Plain):
@@ -102,6 +137,7 @@ class CycleProgress(_Plain):
         assert exercise.cycles is not None
         self.spec, self.side, self.rules = exercise.cycles, side, rules
         self.counter = CycleCounter(exercise.cycles)
+        self.sets = Sets(exercise, side, exercise.cycles.sets, exercise.cycles.rest_s)
 
     @property
     def held_s(self) -> float:
@@ -109,14 +145,24 @@ class CycleProgress(_Plain):
 
     def update(self, metrics: Metrics, events: list[Event]) -> RepFlow:
         results = self.rules.judge(metrics, Phase.ANY, events)
+        if not self.sets.rest_over(metrics.t, events):
+            return CoachPhase.REST, results
         direction = self.counter.update(metrics.t, metrics.get(self.spec.x), metrics.get(self.spec.y))
         if direction is not None:
             n = self.counter.counts[direction]
-            data: dict[str, float | int | str] = {"direction": direction, "count": n}
+            data: dict[str, float | int | str] = {"direction": direction, "count": n, "set": self.sets.index}
             said = words.say_number(n)
             events.append(Event(metrics.t, EventKind.CYCLE_DONE, direction, said, COUNT, self.side, data))
-            self.finished = all(self.counter.counts[d] >= self.spec.target for d in self.spec.directions)
-        return CoachPhase.CIRCLES, results
+            if all(self.counter.counts[d] >= self.spec.target for d in self.spec.directions):
+                self._set_done(metrics.t, events)
+        return (CoachPhase.REST if self.sets.resting else CoachPhase.CIRCLES), results
+
+    def _set_done(self, t: float, events: list[Event]) -> None:
+        if self.spec.sets > 1:
+            self.sets.done(t, events, {"cycles": sum(self.counter.counts.values())})
+            self.counter = CycleCounter(self.spec)  # each set's circles counted from one
+        self.finished = self.spec.sets == 1 or self.sets.finished
+        self.set_index = self.sets.index
 
 
 class SteadyWindow:
@@ -163,7 +209,7 @@ class RepProgress:
         self._steady = SteadyWindow(MEASUREMENTS[self.spec.metric].unit)
         self.finished = False
         self.reps, self.set_index = 0, 1
-        self._rest_until: float | None = None
+        self.sets = Sets(exercise, side, exercise.reps.sets, exercise.reps.rest_s)
         self._peak_metrics: Metrics | None = None
         self._end_position_s = 0.0
         self._last_t: float | None = None
@@ -197,14 +243,10 @@ class RepProgress:
 
     def update(self, metrics: Metrics, events: list[Event]) -> RepFlow:
         results = self.rules.judge(metrics, self._phase(), events)
-        if self._rest_until is not None:
-            if metrics.t < self._rest_until:
-                return CoachPhase.REST, results
-            self._rest_until = None
-            text = words.set_go(self.set_index)
-            events.append(Event(metrics.t, EventKind.START, "set_start", text, COUNT, self.side))
+        if not self.sets.rest_over(metrics.t, events):
+            return CoachPhase.REST, results
         self._feed(metrics, events, results)
-        if self._rest_until is not None:  # this frame's rep ended a set
+        if self.sets.resting:  # this frame's rep ended a set
             return CoachPhase.REST, results
         return CoachPhase(self._phase().value), results
 
@@ -219,6 +261,7 @@ class RepProgress:
                     self._close(warm, metrics, events, results)
         was_at_end, last_t = self.counter.at_end, self._last_t
         excursion = self.counter.update(metrics.t, value)
+        self._say_top_hold(metrics.t, was_at_end, last_t, events)
         self._last_t = metrics.t
         self._steady.add(metrics.t, value)
         held = was_at_end and self.counter.at_end and last_t is not None and metrics.t > last_t
@@ -229,11 +272,26 @@ class RepProgress:
         if excursion is not None:
             self._close(excursion, metrics, events, results)
 
+    def _say_top_hold(self, t: float, was_at_end: bool, last_t: float | None, events: list[Event]) -> None:
+        """ "Hold." on reaching the end position, "And lower." once held as long as asked."""
+        hold = self.spec.hold_end_s
+        if hold < TOP_HOLD_SPOKEN_S or not self.counter.at_end:
+            return
+        held = self.counter.end_held_s(t)
+        if not was_at_end:
+            events.append(Event(t, EventKind.HOLD_MILESTONE, "top_hold", words.TOP_HOLD, COUNT, self.side))
+        elif last_t is not None and held >= hold > self.counter.end_held_s(last_t):
+            events.append(Event(t, EventKind.HOLD_MILESTONE, "top_hold_done", words.TOP_HOLD_DONE, COUNT, self.side))
+
     def _close(self, excursion: Excursion, metrics: Metrics, events: list[Event], results: list[RuleResult]) -> None:
         """A rep if it went all the way in good form; else, if it was a real try, a partial."""
         form_ok = self.rules.judge_peak(self._peak_metrics, metrics.t, events, results)
         leg = leg_of_rep(self.exercise, self.side, self._peak_metrics)
         self._peak_metrics = None
+        if self.counter.short_hold(excursion):
+            text = words.hold_top(self.spec.hold_end_s)
+            held: dict[str, float | int | str] = {"held_s": round(excursion.end_held_s, 2)}
+            events.append(Event(metrics.t, EventKind.SHORT_HOLD, "short_hold", text, CORRECTION, self.side, held))
         if not (self.counter.counts(excursion) and form_ok):
             if self.counter.meaningful(excursion):
                 data: dict[str, float | int | str] = {"peak": excursion.peak_value}
@@ -258,15 +316,10 @@ class RepProgress:
         phrases = self.exercise.cues.encouragement
         if phrases and self.reps % ENCOURAGE_EVERY == 0:
             phrase = phrases[(self.reps // ENCOURAGE_EVERY - 1) % len(phrases)]
-            events.append(Event(t, EventKind.ADVICE, "encouragement", phrase, ENCOURAGEMENT, self.side))
+            events.append(Event(t, EventKind.ENCOURAGEMENT, "encouragement", phrase, ENCOURAGEMENT, self.side))
 
     def _finish_set(self, t: float, events: list[Event]) -> None:
-        data: dict[str, float | int | str] = {"set": self.set_index, "reps": self.reps}
-        events.append(Event(t, EventKind.SET_DONE, "set", words.set_done(self.set_index), COUNT, self.side, data))
-        if self.set_index >= self.spec.sets:
-            self.finished = True
-            return
-        self.set_index += 1
-        self.reps = 0
-        self._rest_until = t + self.spec.rest_s
-        events.append(Event(t, EventKind.REST, "rest", words.rest_for(self.spec.rest_s), COUNT, self.side))
+        self.sets.done(t, events, {"reps": self.reps})
+        self.finished = self.sets.finished
+        if not self.finished:
+            self.set_index, self.reps = self.sets.index, 0

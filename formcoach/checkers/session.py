@@ -14,11 +14,11 @@ from __future__ import annotations
 from formcoach.checkers import words
 from formcoach.checkers.progress import CycleProgress, HoldProgress, Progress, RepProgress
 from formcoach.checkers.rule_set import RuleSet
+from formcoach.checkers.sets import advice_events
 from formcoach.checkers.setup import SetupGuide
 from formcoach.exercises.schema import ExerciseDef, Kind
 from formcoach.types import (
     COUNT,
-    ENCOURAGEMENT,
     SAFETY,
     CheckerUpdate,
     CoachPhase,
@@ -73,10 +73,7 @@ class SideChecker:
         self._lost_since = None
         start = words.format_cue(self.exercise.cues.start, self.exercise, self.side)
         events.append(Event(metrics.t, EventKind.START, "start", words.countdown(start), SAFETY, self.side))
-        events.extend(
-            Event(metrics.t, EventKind.ADVICE, f"advice{i}", text, ENCOURAGEMENT, self.side)
-            for i, text in enumerate(self.exercise.advice)
-        )
+        events.extend(advice_events(self.exercise, self.side, metrics.t))
 
     def _still_in_view(self, metrics: Metrics, events: list[Event]) -> bool:
         """False once the person has been out of view long enough to go back to setup."""

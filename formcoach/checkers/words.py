@@ -81,8 +81,22 @@ def rest_for(seconds: float) -> str:
     return f"Rest for {seconds:g} seconds."
 
 
+def stay_longer(min_s: float, max_s: float) -> str:
+    """Said at a hold's target when the exercise allows more (``max_s``)."""
+    longest = say_number(int(max_s)).lower()
+    return f"{say_number(int(min_s))} seconds. Stay up to {longest} if it feels good, or come out."
+
+
 def seconds_left(seconds: float) -> str:
     return f"{say_number(int(seconds))} seconds left."
+
+
+def hold_top(seconds: float) -> str:
+    return f"Hold the top for {say_number(round(seconds)).lower()} seconds before you lower."
+
+
+TOP_HOLD = "Hold."
+TOP_HOLD_DONE = "And lower."
 
 
 def side_switch(switch_cue: str, side: str) -> str:

@@ -238,6 +238,7 @@ def _reps(table: TomlTable, sides: tuple[str, ...]) -> RepSpec:
         rest_s=table.non_negative("rest_s", 30.0),
         min_rep_s=table.non_negative("min_rep_s", 0.6),
         hold_end_s=table.non_negative("hold_end_s", 0.0),
+        hold_end_strict=table.get("hold_end_strict", bool, True),
         leg_by=table.get("leg_by", str, None),
         relative=relative,
         window_s=table.number("window_s", 4.0, positive=True),
@@ -270,6 +271,8 @@ def _hold(table: TomlTable) -> HoldSpec:
         max_s=max_s,
         grace_s=table.non_negative("grace_s", 2.0),
         milestones_left_s=table.numbers("milestones_left_s", [10]),
+        sets=table.whole("sets", 1),
+        rest_s=table.non_negative("rest_s", 30.0),
     )
     if any(m <= 0 or m >= min_s for m in spec.milestones_left_s):
         raise table.error("milestones_left_s", f"each must be between 0 and min_s ({min_s:g})")
@@ -292,6 +295,8 @@ def _cycles(table: TomlTable, sides: tuple[str, ...]) -> CycleSpec:
         directions=directions,
         min_radius=table.number("min_radius", 0.02, positive=True),
         centre_window_s=table.number("centre_window_s", 3.0, positive=True),
+        sets=table.whole("sets", 1),
+        rest_s=table.non_negative("rest_s", 30.0),
     )
     table.done()
     return spec

@@ -123,6 +123,8 @@ class HoldSpec:
     max_s: float
     grace_s: float = 2.0
     milestones_left_s: tuple[float, ...] = (10.0,)
+    sets: int = 1
+    rest_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,10 @@ class RepSpec:
     sets: int = 1
     rest_s: float = 30.0
     min_rep_s: float = 0.6
-    hold_end_s: float = 0.0  # required stay at the end position
+    hold_end_s: float = 0.0  # the stay at the end position the exercise asks for (spoken: "Hold." … "Lower.")
+    # Whether a rep lowered before ``hold_end_s`` is left uncounted (else it counts, and the
+    # short hold is cued either way).
+    hold_end_strict: bool = True
     # Which leg a rep belongs to: the leg whose "{leg}_…" measurement is larger at the rep's
     # extreme (e.g. "{leg}_hip_abduction" for side leg raises). None: the front leg.
     leg_by: str | None = None
@@ -186,6 +191,8 @@ class CycleSpec:
     directions: tuple[str, ...] = ("clockwise", "counterclockwise")
     min_radius: float = 0.02
     centre_window_s: float = 3.0
+    sets: int = 1
+    rest_s: float = 30.0
 
 
 @dataclass(frozen=True)

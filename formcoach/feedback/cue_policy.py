@@ -1,18 +1,22 @@
-"""What the coach says, and when: priority, cooldown, one waiting cue, stale-drop.
+"""What the coach says, and when: priority, cooldown, one waiting cue, stale-drop, and the
+advice planned for the pauses.
 
 Pure and deterministic: driven by session time (from frames) and told whether the speaker is
 free, so a live run, a replay and a test with scripted events decide identically. Speech
 takes seconds while events arrive every frame, so at most one cue waits behind the one being
-spoken; anything older or less important is dropped rather than said late.
+spoken; anything older or less important is dropped rather than said late. An exercise's
+advice is different: it describes the whole exercise, not a moment, so it is queued in order
+and said one item at a time whenever nothing else is to be said.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from formcoach.types import Event, Said
+from formcoach.types import Event, EventKind, Said
 
 
 @dataclass(frozen=True)
@@ -39,12 +43,19 @@ class CuePolicy:
       one is dropped (so encouragement never displaces a count).
     * A waiting cue raised more than ``stale_after_s`` ago is dropped: said late it would
       describe a moment that has passed.
+    * ``ADVICE`` events are planned, not waiting: kept in the order raised (an item already
+      planned is not planned twice) and said one by one when the speaker is free and no other
+      cue waits, never dropped as stale and never cooled down (the checker raises them again
+      only at a new side or set). Before this, the start cue's advice items replaced each
+      other as the one waiting cue and went stale behind the 4-5 s start cue: only the last
+      item, or none, was ever said.
     """
 
     def __init__(self, cooldown_s: float = 6.0, stale_after_s: float = 3.0) -> None:
         self.cooldown_s = cooldown_s
         self.stale_after_s = stale_after_s
         self._waiting: Utterance | None = None
+        self._plan: deque[Utterance] = deque()
         # Raised time of the last said cue per (key, message). The raised time, not the
         # release time: a checker that repeats a fault every cooldown_s must not be muted
         # because the first cue waited a moment before it was said.
@@ -58,10 +69,12 @@ class CuePolicy:
         """
         if self._waiting is not None and t - self._waiting.raised_t > self.stale_after_s:
             self._waiting = None
+        speakable = [e for e in events if e.message.strip()]
+        self._add_to_plan(e for e in speakable if e.kind is EventKind.ADVICE)
         fresh = [
             Utterance(e.t, e.message.strip(), e.priority, e.key, e.t)
-            for e in events
-            if e.message.strip() and not self._cooling(e.key, e.message.strip(), e.t)
+            for e in speakable
+            if e.kind is not EventKind.ADVICE and not self._cooling(e.key, e.message.strip(), e.t)
         ]
         waiting = [self._waiting] if self._waiting is not None else []
         # The same cue twice is said once (the newest copy). Stable sort, the waiting cue
@@ -76,10 +89,18 @@ class CuePolicy:
                 released = cue
             elif self._waiting is None or cue.priority >= self._waiting.priority:
                 self._waiting = cue
+        if released is None and speaker_idle and self._waiting is None and self._plan:
+            released = self._plan.popleft()
         if released is None:
             return None
         self._said_at[(released.key, released.text)] = released.raised_t
         return replace(released, t=t)
+
+    def _add_to_plan(self, advice: Iterable[Event]) -> None:
+        for event in advice:
+            planned = Utterance(event.t, event.message.strip(), event.priority, event.key, event.t)
+            if all((u.key, u.text) != (planned.key, planned.text) for u in self._plan):
+                self._plan.append(planned)
 
     def _cooling(self, key: str, text: str, t: float) -> bool:
         said = self._said_at.get((key, text))
