@@ -13,6 +13,7 @@ from formcoach.exercises.loader import find_exercise
 from formcoach.files import inside
 
 if TYPE_CHECKING:
+    from formcoach.exercises.schema import ExerciseDef
     from formcoach.recording.reader import Recording
 
 from formcoach.cli.common import (
@@ -110,26 +111,10 @@ def replay_command(
     acted = False
     if reanalyze:
         acted = True
-        steps = rp.reanalyze(recording, exercise)
-        changes = rp.compare_events(recording.events, [e for step in steps for e in step.update.events])
-        print_summary(rp.reanalysis_summary(steps, exercise))
-        if not changes:
-            console.print("[green]Re-analysis with the current exercise file gives the same reps, holds and cues.[/]")
-        for change in changes:
-            sign = "[green]+[/]" if change.kind == "added" else "[red]-[/]"
-            event = change.event
-            console.print(f"{sign} {event.t:7.2f} s  {event.kind.value:12s} {event.key:14s} {safe_text(event.message)}")
+        _print_reanalysis(recording, exercise)
     if csv_out or mot_out:
         acted = True
-        names, rows = rp.measurement_series(recording, exercise, with_rules=True)
-        if csv_out:
-            rp.write_csv(names, rows, csv_out)
-            console.print(f"{len(rows)} rows → {safe_text(csv_out)}")
-        if mot_out:
-            angles = [i for i, name in enumerate(names) if not name.startswith("rule:")]  # what OpenSim reads
-            rp.write_mot([names[i] for i in angles], [[row[0], *(row[i + 1] for i in angles)] for row in rows],
-                         mot_out, f"formcoach {exercise.id} {recording.folder.name}")  # fmt: skip
-            console.print(f"{len(rows)} rows → {safe_text(mot_out)}")
+        _write_series(recording, exercise, csv_out, mot_out)
     if export:
         acted = True
         with progress_bar(f"Exporting {export.name}", len(recording.poses)) as progress:
@@ -140,6 +125,36 @@ def replay_command(
     if not display_available():
         raise FormcoachError("replay needs a display; use --export OUT.mp4 to render the annotated video instead")
     rp.Player(recording, exercise).play()
+
+
+def _print_reanalysis(recording: Recording, exercise: ExerciseDef) -> None:
+    """What the current exercise file makes of the recorded poses, and what it changes."""
+    from formcoach import replay as rp
+
+    steps = rp.reanalyze(recording, exercise)
+    changes = rp.compare_events(recording.events, [e for step in steps for e in step.update.events])
+    print_summary(rp.reanalysis_summary(steps, exercise))
+    if not changes:
+        console.print("[green]Re-analysis with the current exercise file gives the same reps, holds and cues.[/]")
+    for change in changes:
+        sign = "[green]+[/]" if change.kind == "added" else "[red]-[/]"
+        event = change.event
+        console.print(f"{sign} {event.t:7.2f} s  {event.kind.value:12s} {event.key:14s} {safe_text(event.message)}")
+
+
+def _write_series(recording: Recording, exercise: ExerciseDef, csv_out: Path | None, mot_out: Path | None) -> None:
+    """Each frame's measurements (and, in the CSV, rule verdicts) as CSV and/or OpenSim .mot."""
+    from formcoach import replay as rp
+
+    names, rows = rp.measurement_series(recording, exercise, with_rules=True)
+    if csv_out:
+        rp.write_csv(names, rows, csv_out)
+        console.print(f"{len(rows)} rows → {safe_text(csv_out)}")
+    if mot_out:
+        angles = [i for i, name in enumerate(names) if not name.startswith("rule:")]  # what OpenSim reads
+        rp.write_mot([names[i] for i in angles], [[row[0], *(row[i + 1] for i in angles)] for row in rows],
+                     mot_out, f"formcoach {exercise.id} {recording.folder.name}")  # fmt: skip
+        console.print(f"{len(rows)} rows → {safe_text(mot_out)}")
 
 
 @app.command()

@@ -346,49 +346,13 @@ def parse_exercise(path: Path) -> ExerciseDef:
     if exercise_id != path.stem:
         raise top.error("id", f"{exercise_id!r} must match the file name {path.stem!r}")
     kind = Kind(top.choice("kind", [k.value for k in Kind]))
-    sides = top.strings("sides", (BOTH,))
-    if not sides:
-        raise top.error("sides", 'list at least one side, or ["both"] for a bilateral move')
-    for side in sides:
-        if side not in SIDE_CHOICES:
-            raise top.error("sides", f"unknown side {side!r}; use left, right or both")
-    if BOTH in sides and len(sides) > 1:
-        raise top.error("sides", '"both" means a bilateral move and stands alone')
+    sides = _sides(top)
     sources = top.strings("source")
     if not sources:
         raise top.error("source", "cite at least one source file")
-
-    hold_table, reps_table, cycles_table = top.sub("hold"), top.sub("reps"), top.sub("cycles")
-    section = {Kind.HOLD: (hold_table, "hold"), Kind.REPS: (reps_table, "reps"), Kind.CYCLES: (cycles_table, "cycles")}
-    needed, needed_name = section[kind]
-    if needed is None:
-        raise top.error(needed_name, f"a {kind.value} exercise needs a [{needed_name}] table")
-    for other_kind, (table, name) in section.items():
-        if other_kind is not kind and table is not None:
-            raise top.error(name, f"a {kind.value} exercise has no [{name}] table")
-
-    rules = tuple(_rule(t, kind, sides) for t in top.subs("rules"))
-    seen: set[str] = set()
-    for i, rule in enumerate(rules):
-        if rule.id in seen:
-            raise top.error(f"rules[{i}].id", f"duplicate rule id {rule.id!r}")
-        seen.add(rule.id)
-    if kind is Kind.REPS:
-        for i, rule in enumerate(rules):
-            if Phase.HOLD in rule.phases:
-                raise top.error(f"rules[{i}].phases", '"hold" is for hold exercises; use start, moving, end or any')
-
-    cues_table = top.sub("cues", required=True)
-    assert cues_table is not None
-    cues = Cues(
-        start=cues_table.get("start", str),
-        done=cues_table.get("done", str),
-        cooldown_s=cues_table.non_negative("cooldown_s", 6.0),
-        side_switch=cues_table.get("side_switch", str, "Switch sides."),
-        encouragement=cues_table.strings("encouragement", ()),
-    )
-    cues_table.done()
-
+    hold_table, reps_table, cycles_table = _kind_table(top, kind)
+    rules = _rules(top, kind, sides)
+    cues = _cues(top)
     exercise = ExerciseDef(
         id=exercise_id,
         name=top.get("name", str),
@@ -411,6 +375,57 @@ def parse_exercise(path: Path) -> ExerciseDef:
     )
     top.done()
     return exercise
+
+
+def _sides(top: TomlTable) -> tuple[str, ...]:
+    sides = top.strings("sides", (BOTH,))
+    if not sides:
+        raise top.error("sides", 'list at least one side, or ["both"] for a bilateral move')
+    for side in sides:
+        if side not in SIDE_CHOICES:
+            raise top.error("sides", f"unknown side {side!r}; use left, right or both")
+    if BOTH in sides and len(sides) > 1:
+        raise top.error("sides", '"both" means a bilateral move and stands alone')
+    return sides
+
+
+def _kind_table(top: TomlTable, kind: Kind) -> tuple[TomlTable | None, TomlTable | None, TomlTable | None]:
+    """The [hold], [reps] and [cycles] tables: the one ``kind`` needs, and none of the others."""
+    hold_table, reps_table, cycles_table = top.sub("hold"), top.sub("reps"), top.sub("cycles")
+    section = {Kind.HOLD: (hold_table, "hold"), Kind.REPS: (reps_table, "reps"), Kind.CYCLES: (cycles_table, "cycles")}
+    needed, needed_name = section[kind]
+    if needed is None:
+        raise top.error(needed_name, f"a {kind.value} exercise needs a [{needed_name}] table")
+    for other_kind, (table, name) in section.items():
+        if other_kind is not kind and table is not None:
+            raise top.error(name, f"a {kind.value} exercise has no [{name}] table")
+    return hold_table, reps_table, cycles_table
+
+
+def _rules(top: TomlTable, kind: Kind, sides: tuple[str, ...]) -> tuple[Rule, ...]:
+    rules = tuple(_rule(t, kind, sides) for t in top.subs("rules"))
+    seen: set[str] = set()
+    for i, rule in enumerate(rules):
+        if rule.id in seen:
+            raise top.error(f"rules[{i}].id", f"duplicate rule id {rule.id!r}")
+        seen.add(rule.id)
+        if kind is Kind.REPS and Phase.HOLD in rule.phases:
+            raise top.error(f"rules[{i}].phases", '"hold" is for hold exercises; use start, moving, end or any')
+    return rules
+
+
+def _cues(top: TomlTable) -> Cues:
+    cues_table = top.sub("cues", required=True)
+    assert cues_table is not None
+    cues = Cues(
+        start=cues_table.get("start", str),
+        done=cues_table.get("done", str),
+        cooldown_s=cues_table.non_negative("cooldown_s", 6.0),
+        side_switch=cues_table.get("side_switch", str, "Switch sides."),
+        encouragement=cues_table.strings("encouragement", ()),
+    )
+    cues_table.done()
+    return cues
 
 
 def _view_tolerance(top: TomlTable) -> float:
