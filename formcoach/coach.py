@@ -31,7 +31,7 @@ from formcoach.recording.format import RECORDING_SCHEMA
 from formcoach.recording.writer import SessionRecorder, create_session_folder
 from formcoach.runner import coach_steps
 from formcoach.sources import FrameSource
-from formcoach.summary import SessionLog, write_json
+from formcoach.summary import SessionLog, Summary, write_json
 from formcoach.types import COUNT, SAFETY, Frame, Said, Sink, StageTimes, Step
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def recording_meta(exercise: ExerciseDef, source: FrameSource, model_path: Path 
 
 @dataclass
 class SessionResult:
-    summary: dict[str, Any]
+    summary: Summary
     times: StageTimes
     frames: int
     detected: int
@@ -185,7 +185,7 @@ def coach_session(
             recorder.write_summary(summary)
             recorder.close()
         if options.summary_json:
-            write_json(summary, options.summary_json)
+            write_json(summary.to_json(), options.summary_json)
     quit_early = bool(window and window.quit)
     folder = recorder.folder if recorder else None
     return SessionResult(summary, times, count, detected, folder, quit_early, log.last_t, session.finished)
@@ -193,7 +193,7 @@ def coach_session(
 
 @dataclass
 class RoutineResult:
-    summaries: list[dict[str, Any]]
+    summaries: list[Summary]
     recording: Path | None
     quit: bool
     progress: RoutineProgress
@@ -276,7 +276,7 @@ def coach_routine(
     """Run every step of ``routine`` on one frame stream with one voice, saying each
     transition; each exercise is recorded in its own sub-folder of the routine's folder."""
     frames: Iterator[Frame] = iter(source)
-    summaries: list[dict[str, Any]] = []
+    summaries: list[Summary] = []
     completed: list[bool] = []
     quit_early = False
     with _routine_folder(options.record_dir, routine.id) as folder, start_speech(options.speech) as speech:
@@ -315,7 +315,7 @@ def coach_routine(
     routine_summary = {
         "routine": routine.id,
         "name": routine.name,
-        "exercises": summaries,
+        "exercises": [summary.to_json() for summary in summaries],
         "completed": not progress.unfinished and not progress.not_started,
         **asdict(progress),
     }

@@ -25,7 +25,7 @@ from formcoach.feedback.state import ScreenState, ScreenTrack
 from formcoach.feedback.window import ScreenWindow
 from formcoach.recording.reader import Recording
 from formcoach.runner import reanalyse_recording
-from formcoach.summary import build_summary
+from formcoach.summary import Summary, build_summary
 from formcoach.types import Event, EventKind, Frame, Said, Step
 
 SPEAKABLE = {EventKind.RULE_FAIL, EventKind.REP_DONE, EventKind.HOLD_DONE, EventKind.CYCLE_DONE, EventKind.SET_DONE}
@@ -57,7 +57,7 @@ def compare_events(live: tuple[Event, ...] | list[Event], again: list[Event]) ->
     return sorted(changes, key=lambda c: c.event.t)
 
 
-def reanalysis_summary(steps: list[Step], exercise: ExerciseDef) -> dict[str, object]:
+def reanalysis_summary(steps: list[Step], exercise: ExerciseDef) -> Summary:
     events = [e for step in steps for e in step.update.events]
     hold = {step.update.side: step.update.hold_s for step in steps}
     start = steps[0].update.t if steps else 0.0

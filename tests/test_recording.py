@@ -96,4 +96,4 @@ def test_no_video_records_landmarks_only(tmp_path: Path) -> None:
     folder = record(tmp_path, "glute_bridge", require(CLIPS / "glute_bridge__darebee.mp4"), "--no-video")
     recording = load_recording(folder)
     assert recording.video is None
-    assert recording.summary is not None and recording.summary["sides"]["both"]["reps"] == 5
+    assert recording.summary is not None and recording.summary.sides["both"].reps == 5

@@ -79,7 +79,7 @@ def rests_taken(times: list[float]) -> list[float]:
 
 def test_exercises_run_in_turn_with_rests_timed_on_the_frames(monkeypatch: pytest.MonkeyPatch) -> None:
     result, times, said = run_routine(monkeypatch, window=False)
-    assert [s["sides"]["both"]["reps"] for s in result.summaries] == [2, 2, 2]
+    assert [s.sides["both"].reps for s in result.summaries] == [2, 2, 2]
     assert not result.quit
     assert rests_taken(times) == pytest.approx([REST_S, REST_S], abs=1.5 / FPS)
     transitions = [text for text in said if text.startswith(("Bridges", "Rest", "Next"))]
@@ -96,7 +96,7 @@ def test_exercises_run_in_turn_with_rests_timed_on_the_frames(monkeypatch: pytes
 def test_a_routine_cut_short_says_what_was_done_and_what_was_not(monkeypatch: pytest.MonkeyPatch) -> None:
     # The video ends during the second exercise (its reps run from ~9 s to ~12.6 s).
     result, _, said = run_routine(monkeypatch, window=False, until_s=10.0)
-    assert [s["sides"]["both"]["reps"] for s in result.summaries] == [2, 0]
+    assert [s.sides["both"].reps for s in result.summaries] == [2, 0]
     closing = "Bridges stopped. Done: Glute bridge. Not finished: Glute bridge. Not started: Glute bridge."
     assert said[-1] == result.progress.closing("Bridges") == closing
     assert not any("Well done" in text for text in said)
@@ -139,7 +139,7 @@ def test_in_a_window_the_rest_is_shown_counting_down_and_n_ends_it(
     monkeypatch: pytest.MonkeyPatch, screen: FakeScreen
 ) -> None:
     result, times, _ = run_routine(monkeypatch, window=True)
-    assert [s["sides"]["both"]["reps"] for s in result.summaries] == [2, 2, 2]
+    assert [s.sides["both"].reps for s in result.summaries] == [2, 2, 2]
     assert screen.rest_frames[:3] == pytest.approx([REST_S - i / FPS for i in range(1, 4)], abs=1.5 / FPS)
     assert rests_taken(times) == pytest.approx([3 / FPS, 3 / FPS], abs=1.5 / FPS)
 
@@ -149,5 +149,5 @@ def test_q_during_a_rest_stops_the_routine(monkeypatch: pytest.MonkeyPatch, scre
     result, _, said = run_routine(monkeypatch, window=True)
     assert len(screen.rest_frames) == 3  # q on the rest's third frame
     assert result.quit
-    assert [s["sides"]["both"]["reps"] for s in result.summaries] == [2]
+    assert [s.sides["both"].reps for s in result.summaries] == [2]
     assert not any(text.startswith("Next") for text in said)

@@ -55,7 +55,7 @@ def test_slow_speaker_never_stalls_the_frame_loop() -> None:
             on_step=on_step,
             speech=worker,
         )
-    assert result.summary["sides"]["both"]["reps"] == 5
+    assert result.summary.sides["both"].reps == 5
     assert "Five" in speaker.said
     gaps = [b - a for a, b in pairwise(stamps)]
     interval = statistics.median(gaps)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -40,6 +40,7 @@ from formcoach.cli.common import (
     recordings_folder,
     safe_text,
 )
+from formcoach.summary import Summary
 
 
 def _sides_for(exercise_sides: tuple[str, ...], side: str | None) -> tuple[str, ...] | None:
@@ -115,7 +116,7 @@ def _coach_options(
     )
 
 
-def _report(summaries: list[dict[str, Any]], recording: Path | None, pain: int | None, pain_after: int | None) -> None:
+def _report(summaries: list[Summary], recording: Path | None, pain: int | None, pain_after: int | None) -> None:
     """The summaries on the terminal; pain ratings kept with the recording."""
     for summary in summaries:
         print_summary(summary)

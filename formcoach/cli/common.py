@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,6 +21,7 @@ from formcoach.errors import FormcoachError
 from formcoach.exercises.schema import BOTH
 from formcoach.places import recordings_dir
 from formcoach.sources import FrameSource, open_source
+from formcoach.summary import RepRecord, Summary
 
 if TYPE_CHECKING:
     from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
@@ -197,28 +198,27 @@ PainAfterOption = Annotated[
 ]
 
 
-def print_summary(summary: dict[str, Any]) -> None:
+def print_summary(summary: Summary) -> None:
     # The leg that did each rep comes from the pose: people alternate legs in lunges
     # whatever side the plan is on, so show it beside the plan's side.
-    by_leg = any(rep.get("leg") for rep in summary["reps"])
+    by_leg = any(rep.leg for rep in summary.reps)
     columns = ["side", "reps", *(["by leg"] if by_leg else []), "sets", "hold"]
-    table = Table(*columns, title=f"{summary['name']}: {summary['duration_s']:.0f} s")
-    for side, entry in summary["sides"].items():
-        sets = ", ".join(f"{s['reps']}" for s in entry["sets"]) or "–"
-        target = entry.get("hold_target_s")
-        hold = f"{entry['hold_s']:.0f} / {target:g} s" if target else "–"
-        leg_cell = [_legs_cell(side, summary["reps"])] if by_leg else []
-        table.add_row(side, str(entry["reps"]), *leg_cell, sets, hold)
+    table = Table(*columns, title=f"{summary.name}: {summary.duration_s:.0f} s")
+    for side, entry in summary.sides.items():
+        sets = ", ".join(f"{s.reps}" for s in entry.sets) or "–"
+        hold = f"{entry.hold_s:.0f} / {entry.hold_target_s:g} s" if entry.hold_target_s else "–"
+        leg_cell = [_legs_cell(side, summary.reps_of(side))] if by_leg else []
+        table.add_row(side, str(entry.reps), *leg_cell, sets, hold)
     console.print(table)
-    if summary["cues"]:
-        console.print(f"{len(summary['cues'])} corrections:")
-        for cue in summary["cues"]:
-            console.print(f"  {cue['t']:6.1f} s  {safe_text(cue['rule'])}: {safe_text(cue['text'])}")
+    if summary.cues:
+        console.print(f"{len(summary.cues)} corrections:")
+        for cue in summary.cues:
+            console.print(f"  {cue.t:6.1f} s  {safe_text(cue.rule)}: {safe_text(cue.text)}")
 
 
-def _legs_cell(side: str, reps: list[dict[str, Any]]) -> str:
+def _legs_cell(side: str, reps: tuple[RepRecord, ...]) -> str:
     """How many of a side's reps each leg did; blank for a bilateral move (both legs work)."""
     if side == BOTH:
         return ""
-    legs = Counter(rep.get("leg") or "unknown" for rep in reps if rep["side"] == side)
+    legs = Counter(rep.leg or "unknown" for rep in reps)
     return ", ".join(f"{n} {leg}" for leg, n in sorted(legs.items())) or "–"

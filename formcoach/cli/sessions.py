@@ -234,17 +234,16 @@ def _session_row(folder: Path) -> list[str]:
         return ["?", "(interrupted: no summary)", "", "", ""]
     try:
         summary = read_summary(folder)
-        reps = sum(int(entry["reps"]) for entry in summary["sides"].values())
-        hold = sum(float(entry["hold_s"]) for entry in summary["sides"].values())
-        return [
-            safe_text(summary["exercise"]),
-            f"{float(summary['duration_s']):.0f} s",
-            str(reps),
-            f"{hold:.0f} s" if hold else "–",
-            str(len(summary["cues"])),
-        ]
-    except (FormcoachError, KeyError, TypeError, ValueError):
+    except FormcoachError:
         return ["?", f"(damaged {SUMMARY})", "", "", ""]
+    hold = summary.total_hold_s
+    return [
+        safe_text(summary.exercise),
+        f"{summary.duration_s:.0f} s",
+        str(summary.total_reps),
+        f"{hold:.0f} s" if hold else "–",
+        str(len(summary.cues)),
+    ]
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

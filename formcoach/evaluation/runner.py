@@ -11,7 +11,6 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any
 
 from formcoach.coach import CoachOptions, SpeechOptions, coach_session
 from formcoach.errors import FormcoachError
@@ -29,6 +28,7 @@ from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.schema import BOTH
 from formcoach.measurements import measure
 from formcoach.sources import VideoFileSource
+from formcoach.summary import Summary
 from formcoach.types import Pose, Step
 
 # Ground-truth column → (our measurement, conversion to our convention).
@@ -151,16 +151,16 @@ def evaluate_clip(
             result = coach_session(exercise, source, estimator, options, extra_sinks=sinks)
             fps = source.fps
     summary = result.summary
-    rep_times = [(float(rep["end_s"]), str(rep.get("leg") or rep["side"])) for rep in summary["reps"]]
-    rep_times += [(float(cycle["t"]), str(cycle["side"])) for cycle in summary["cycles"]]
+    rep_times = [(rep.end_s, rep.leg or rep.side) for rep in summary.reps]
+    rep_times += [(cycle.t, cycle.side) for cycle in summary.cycles]
     busy_s = sum(result.times.seconds.values())
     started_t, silence_s = _silence_before_start(summary, result.end_t)
     return ClipOutcome(
         file=label.file,
         exercise=exercise.id,
         rep_times=tuple(sorted(rep_times)),
-        hold_s=sum(entry["hold_s"] for entry in summary["sides"].values()),
-        cues=tuple((cue["t"], cue["rule"]) for cue in summary["cues"]),
+        hold_s=summary.total_hold_s,
+        cues=tuple((cue.t, cue.rule) for cue in summary.cues),
         duration_s=result.frames / fps if fps else 0.0,
         detection_rate=result.detected / max(1, result.frames),
         fps=result.frames / busy_s if busy_s > 0 else 0.0,
@@ -170,11 +170,11 @@ def evaluate_clip(
     )
 
 
-def _silence_before_start(summary: dict[str, Any], end_t: float) -> tuple[float | None, float]:
+def _silence_before_start(summary: Summary, end_t: float) -> tuple[float | None, float]:
     """(when coaching began, the longest stretch without a setup word before it)."""
-    started = summary.get("started_s")
-    until = end_t if started is None else float(started)
-    said = sorted(float(h["t"]) for h in summary["setup_hints"] if float(h["t"]) <= until)
+    started = summary.started_s
+    until = end_t if started is None else started
+    said = sorted(h.t for h in summary.setup_hints if h.t <= until)
     marks = [0.0, *said, until]
     return started, max(b - a for a, b in itertools.pairwise(marks))
 

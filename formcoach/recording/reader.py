@@ -21,6 +21,7 @@ from formcoach.recording.format import (
     pose_from_json,
     said_from_json,
 )
+from formcoach.summary import Summary
 from formcoach.types import Event, Pose, Said
 
 T = TypeVar("T")
@@ -61,7 +62,7 @@ class Recording:
     meta: dict[str, Any]
     poses: tuple[tuple[float, int, Pose | None], ...]
     events: tuple[Event, ...]
-    summary: dict[str, Any] | None
+    summary: Summary | None
     damage: tuple[str, ...] = ()  # what could not be read, one phrase each (empty: intact)
     said: tuple[Said, ...] | None = None  # the cues spoken; None for a recording that kept none
 
@@ -104,13 +105,12 @@ def load_recording(folder: Path) -> Recording:
     return Recording(folder, meta, tuple(poses), tuple(events), summary, tuple(damage), kept)
 
 
-def read_summary(folder: Path) -> dict[str, Any]:
-    """The session's summary.json, checked to have the shape every reader relies on."""
-    summary = _json_object(folder / SUMMARY)
-    sides, cues = summary.get("sides"), summary.get("cues")
-    if not (isinstance(sides, dict) and isinstance(cues, list) and all(isinstance(v, dict) for v in sides.values())):
-        raise FormcoachError(f"{folder / SUMMARY} is damaged (no sides and cues)")
-    return summary
+def read_summary(folder: Path) -> Summary:
+    """The session's summary.json; FormcoachError when it is cut off or misshapen."""
+    try:
+        return Summary.from_json(_json_object(folder / SUMMARY))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise FormcoachError(f"{folder / SUMMARY} is damaged (not a formcoach summary)") from None
 
 
 def find_recordings(root: Path) -> list[Path]:

@@ -31,7 +31,7 @@ from formcoach.recording.format import (
     pose_to_json,
     said_to_json,
 )
-from formcoach.summary import write_json
+from formcoach.summary import Summary, write_json
 from formcoach.types import ImageArray, Said, Step
 
 VIDEO_QUEUE_FRAMES = 120  # ~4 s at 30 fps: absorbs a slow disk without blocking the loop
@@ -135,8 +135,8 @@ class SessionRecorder:
         self._said.write(json.dumps(said_to_json(said)) + "\n")
         self._said.flush()
 
-    def write_summary(self, summary: dict[str, Any]) -> None:
-        write_json(summary, self.folder / SUMMARY)
+    def write_summary(self, summary: Summary) -> None:
+        write_json(summary.to_json(), self.folder / SUMMARY)
 
     def close(self) -> None:
         self._poses.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from formcoach.measurements import MEASUREMENTS, Unit
 from formcoach.recording.reader import Recording, load_recording
 from formcoach.report.pain import load_pain
 from formcoach.runner import Reanalysis, reanalyse_recording
-from formcoach.summary import build_summary
+from formcoach.summary import SideResult, Summary, build_summary
 from formcoach.types import Event, EventKind, FloatArray, Step
 
 ROUTINE = "routine.json"
@@ -77,7 +77,7 @@ class SessionData:
     started: datetime | None
     exercise: ExerciseDef | None  # None when its file is gone: no plots, summary as saved
     notes: tuple[str, ...]  # what the reader should know: exercise missing or changed, pain unreadable
-    summary: dict[str, Any] | None
+    summary: Summary | None
     summary_rebuilt: bool  # summary.json was missing (the process was killed)
     sides: tuple[str, ...]  # sides that got past setup, in order
     series: tuple[Series, ...]
@@ -91,7 +91,7 @@ class SessionData:
     @property
     def duration_s(self) -> float:
         if self.summary is not None:
-            return float(self.summary.get("duration_s", 0.0))
+            return self.summary.duration_s
         return self.recording.duration_s
 
     def corrections(self) -> list[Event]:
@@ -139,28 +139,27 @@ def side_spans(events: tuple[Event, ...], start: float, end: float) -> dict[str,
 
 
 def _active_spans(
-    summary: dict[str, Any] | None, side: str, span: tuple[float, float], started: float
+    summary: Summary | None, side: str, span: tuple[float, float], started: float
 ) -> tuple[tuple[tuple[float, float], ...], str]:
     """Counted reps or held time of ``side``, and what they are in words: range of motion
     is what the user did there, not while getting into position or between sides."""
     if summary is not None:
-        holds = summary.get("kind") == Kind.HOLD.value
-        key = "holds" if holds else "reps"
-        spans = tuple((float(s["start_s"]), float(s["end_s"])) for s in summary.get(key, []) if s.get("side") == side)
+        holds = summary.kind is Kind.HOLD
+        done = summary.holds_of(side) if holds else summary.reps_of(side)
+        spans = tuple((s.start_s, s.end_s) for s in done)
         if spans:
             return spans, "while holding" if holds else f"during {len(spans)} counted reps"
     return ((started, span[1]),), "whole side"
 
 
-def _rebuild_summary(exercise: ExerciseDef, recording: Recording) -> dict[str, Any]:
+def _rebuild_summary(exercise: ExerciseDef, recording: Recording) -> Summary:
     events = list(recording.events)
     start = recording.poses[0][0] if recording.poses else 0.0
     end = recording.poses[-1][0] if recording.poses else 0.0
     summary = build_summary(exercise, events, {}, start, end)
     # The live hold clock is not in the events; the held spans add up to it.
-    for side, entry in summary["sides"].items():
-        entry["hold_s"] = round(sum(h["end_s"] - h["start_s"] for h in summary["holds"] if h["side"] == side), 2)
-    return summary
+    held = {side: round(sum(h.end_s - h.start_s for h in summary.holds_of(side)), 2) for side in summary.sides}
+    return replace(summary, sides={side: replace(entry, hold_s=held[side]) for side, entry in summary.sides.items()})
 
 
 def _bands(exercise: ExerciseDef, name: str, baselines: dict[str, float]) -> tuple[Band, ...]:
@@ -266,17 +265,14 @@ def _rep_target(exercise: ExerciseDef | None) -> str:
     return f" of {exercise.reps.target}"
 
 
-def side_result(kind: str, entry: dict[str, Any], exercise: ExerciseDef | None) -> str:
+def side_result(kind: Kind, entry: SideResult, exercise: ExerciseDef | None) -> str:
     """What one side of a summary did, in words: ``6 reps of 12``, ``held 33 s of 60 s``."""
-    if kind == Kind.HOLD.value:
-        target = entry.get("hold_target_s")
-        held = f"{float(entry.get('hold_s', 0.0)):.0f} s"
-        return f"held {held} of {float(target):.0f} s" if target else f"held {held}"
-    if kind == Kind.CYCLES.value:
-        cycles = entry.get("cycles", {})
+    if kind is Kind.HOLD:
+        held = f"{entry.hold_s:.0f} s"
+        return f"held {held} of {entry.hold_target_s:.0f} s" if entry.hold_target_s else f"held {held}"
+    if kind is Kind.CYCLES:
         target = f" of {exercise.cycles.target} each way" if exercise and exercise.cycles else ""
-        done = ", ".join(f"{n} {direction}" for direction, n in cycles.items()) or "none"
+        done = ", ".join(f"{n} {direction}" for direction, n in entry.cycles.items()) or "none"
         return f"circles: {done}{target}"
-    sets = entry.get("sets", [])
-    per_set = f" (sets: {', '.join(str(s.get('reps', 0)) for s in sets)})" if len(sets) > 1 else ""
-    return f"{entry.get('reps', 0)} reps{_rep_target(exercise)}{per_set}"
+    per_set = f" (sets: {', '.join(str(s.reps) for s in entry.sets)})" if len(entry.sets) > 1 else ""
+    return f"{entry.reps} reps{_rep_target(exercise)}{per_set}"

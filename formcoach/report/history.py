@@ -190,8 +190,8 @@ class PracticeSession:
 
 
 def _name(data: SessionData) -> str:
-    if data.summary is not None and "name" in data.summary:
-        return str(data.summary["name"])
+    if data.summary is not None:
+        return data.summary.name
     return data.exercise.name if data.exercise else str(data.recording.meta.get("exercise", "?"))
 
 
@@ -509,11 +509,15 @@ def _sessions_table(sessions: list[PracticeSession], out: Path) -> str:
     rows = []
     for session in reversed(sessions):
         for i, data in enumerate(session.recordings):
-            summary = data.summary or {}
-            done = "; ".join(
-                f"{side_label(side)}: {side_result(str(summary.get('kind', '')), entry, data.exercise)}"
-                for side, entry in summary.get("sides", {}).items()
-                if side in data.sides
+            summary = data.summary
+            done = (
+                "; ".join(
+                    f"{side_label(side)}: {side_result(summary.kind, entry, data.exercise)}"
+                    for side, entry in summary.sides.items()
+                    if side in data.sides
+                )
+                if summary is not None
+                else ""
             )
             ratings = session.recording_pain[i]
             pain = " / ".join("–" if v is None else str(v) for v in ratings) if ratings != (None, None) else ""

@@ -32,6 +32,7 @@ from formcoach.report.data import (
     side_label,
     side_result,
 )
+from formcoach.summary import HoldSpan, RepRecord
 from formcoach.types import Event, EventKind, ImageArray, Pose, Step
 
 THUMB_WIDTH = 480
@@ -56,7 +57,7 @@ def band_text(low: float, high: float, unit: Unit) -> str:
 
 def _title(data: SessionData) -> str:
     if data.summary is not None:
-        return str(data.summary.get("name", data.recording.meta.get("exercise", "Session")))
+        return data.summary.name
     if data.exercise is not None:
         return data.exercise.name
     return str(data.recording.meta.get("exercise", "Session"))
@@ -83,13 +84,12 @@ def _summary_html(data: SessionData) -> str:
     html = "<h2>Summary</h2>\n"
     if data.summary is None:
         return html + "<p class='note'>No summary: the session ended before anything was recorded.</p>\n"
-    kind = str(data.summary.get("kind", ""))
     corrections = data.corrections()
     rows = []
-    for side, entry in data.summary.get("sides", {}).items():
+    for side, entry in data.summary.sides.items():
         said = sum(1 for e in corrections if e.side == side)
         # A side begun but never past setup is not a failure.
-        done = side_result(kind, entry, data.exercise) if side in data.sides else "not started"
+        done = side_result(data.summary.kind, entry, data.exercise) if side in data.sides else "not started"
         rows.append([side_label(side), done, str(said)])
     html += p.table(["Side", "Done", "Corrections"], rows, numeric=frozenset({2}))
     before, after = data.pain.get("before"), data.pain.get("after")
@@ -136,8 +136,8 @@ class _SideMarks:
     """What is marked on every panel of one side's figure: the checker's counts, holds and
     corrections, the rules and the rep thresholds."""
 
-    reps: list[dict[str, Any]]
-    holds: list[dict[str, Any]]
+    reps: tuple[RepRecord, ...]
+    holds: tuple[HoldSpan, ...]
     partials: list[float]
     pauses: list[float]
     fails: list[Event]
@@ -147,12 +147,12 @@ class _SideMarks:
 
     @classmethod
     def of(cls, data: SessionData, side: str) -> _SideMarks:
-        summary = data.summary or {}
+        summary = data.summary
         events = [e for e in data.events if e.side == side]
         reps_spec = data.exercise.reps if data.exercise is not None else None
         return cls(
-            reps=[r for r in summary.get("reps", []) if r.get("side") == side],
-            holds=[h for h in summary.get("holds", []) if h.get("side") == side],
+            reps=summary.reps_of(side) if summary else (),
+            holds=summary.holds_of(side) if summary else (),
             partials=[e.t for e in events if e.kind is EventKind.REP_PARTIAL],
             pauses=[e.t for e in events if e.kind is EventKind.HOLD_PAUSE],
             fails=[e for e in events if e.kind is EventKind.RULE_FAIL],
@@ -177,13 +177,13 @@ def _draw_bands(ax: Any, s: Series, low: float, high: float, marks: _SideMarks, 
 
 def _draw_events(ax: Any, s: Series, marks: _SideMarks, used: dict[str, Any]) -> None:
     for hold in marks.holds:
-        ax.axvspan(hold["start_s"], hold["end_s"], ymin=0.0, ymax=0.05, color=p.HOLD, lw=0)
+        ax.axvspan(hold.start_s, hold.end_s, ymin=0.0, ymax=0.05, color=p.HOLD, lw=0)
         used["hold"] = Patch(color=p.HOLD, label="holding (strip at the bottom)")
     for t in marks.pauses:
         ax.axvline(t, color=p.PAUSE, lw=1.2, ls="--")
         used["pause"] = Line2D([], [], color=p.PAUSE, ls="--", label="hold paused")
     for rep in marks.reps:
-        ax.axvline(rep["end_s"], color=p.REP, lw=0.9)
+        ax.axvline(rep.end_s, color=p.REP, lw=0.9)
         used["rep"] = Line2D([], [], color=p.REP, label="rep counted")
     for t in marks.partials:
         ax.axvline(t, color=p.REP, lw=0.9, ls=(0, (1, 2)))
@@ -222,8 +222,8 @@ def _side_figure(data: SessionData, side: str) -> Any:
     top = axes[0, 0]
     for rep in reps:
         top.annotate(
-            str(rep.get("rep", "")),
-            (rep["end_s"], 0.98),
+            str(rep.rep),
+            (rep.end_s, 0.98),
             xycoords=("data", "axes fraction"),
             fontsize=9,
             color="#444",
@@ -265,10 +265,8 @@ def _rep_peaks(data: SessionData, side: str) -> tuple[Series, list[float]] | Non
     if reps is None or series is None or data.summary is None:
         return None
     peaks = []
-    for rep in data.summary.get("reps", []):
-        if rep.get("side") != side:
-            continue
-        inside = (series.t >= rep["start_s"]) & (series.t <= rep["end_s"]) & np.isfinite(series.values)
+    for rep in data.summary.reps_of(side):
+        inside = (series.t >= rep.start_s) & (series.t <= rep.end_s) & np.isfinite(series.values)
         if inside.any():
             values = series.values[inside]
             peaks.append(float(values.max() if reps.increasing else values.min()))

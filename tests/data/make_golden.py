@@ -34,7 +34,7 @@ def main() -> None:
         assert result.recording is not None
         shutil.rmtree(GOLDEN, ignore_errors=True)
         shutil.copytree(result.recording, GOLDEN)
-    print(f"wrote {GOLDEN}: {result.frames} frames, {result.summary['sides']['both']['reps']} reps")
+    print(f"wrote {GOLDEN}: {result.frames} frames, {result.summary.total_reps} reps")
 
 
 if __name__ == "__main__":
