@@ -506,7 +506,17 @@ def _report(summaries: list[dict[str, Any]], recording: Path | None, pain: int |
         print_summary(summary)
     if recording:
         _rate_pain(recording, pain, pain_after)
-        console.print(f"recorded to {_t(recording)}")
+        console.print(f"recorded to {_t(recording)}{_video_gaps(summaries)}")
+
+
+def _video_gaps(summaries: list[dict[str, Any]]) -> str:
+    """What the video misses, said with the folder: "recorded" must not hide dropped frames."""
+    counts = [summary["video"] for summary in summaries if "video" in summary]
+    dropped = sum(int(count["dropped"]) for count in counts)
+    if not dropped:
+        return ""
+    total = dropped + sum(int(count["frames"]) for count in counts)
+    return f" (the video misses {dropped} of {total} frames: the computer was too busy to encode them)"
 
 
 def _window_wanted(window: bool) -> bool:

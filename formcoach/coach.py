@@ -178,8 +178,10 @@ def coach_session(
         if window:
             window.close()
         if recorder:
-            recorder.write_summary(summary)
             recorder.close()
+            if (video := recorder.video_count) is not None:
+                summary["video"] = asdict(video)
+            recorder.write_summary(summary)
         if options.summary_json:
             write_json(summary, options.summary_json)
     quit_early = bool(window and window.quit)

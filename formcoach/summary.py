@@ -12,7 +12,8 @@ documented interface that other tools read (see README, "Summary format"):
      "holds": [{"side", "start_s", "end_s"}],
      "cues": [{"t", "rule", "text", "side"}],
      "setup_hints": [{"t", "text"}],
-     "camera": {"azimuth_deg", "elevation_deg", "offset_deg"} | null}
+     "camera": {"azimuth_deg", "elevation_deg", "offset_deg"} | null,
+     "video": {"frames": N, "dropped": N} (recorded sessions with video only)}
 """
 
 from __future__ import annotations

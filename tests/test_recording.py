@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -35,38 +38,65 @@ def record(tmp_path: Path, exercise: str, clip: Path, *extra: str) -> Path:
     return folder
 
 
-def test_kill_9_leaves_a_recording_that_replay_loads(tmp_path: Path) -> None:
-    clip = require(RENDERS / "couch_stretch__render_A.mp4")
+@contextmanager
+def cpu_hogs(n: int) -> Iterator[None]:
+    """``n`` CPU-bound processes beside the test, killed after it."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+
+
+def start_coach(tmp_path: Path, clip: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """A coach run of ``clip``, returned once its poses file exists (recording has begun)."""
     command = coach_command(tmp_path, "couch_stretch", clip, "--side", "left")
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # Wait until recording has begun, then let it run for N seconds of wall time.
     deadline = time.monotonic() + 60
-    while not list(tmp_path.glob("*/poses.jsonl")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    n_seconds = 3.0
-    time.sleep(n_seconds)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, "the run finished before it could be killed: use a longer clip"
+    while not (poses := list(tmp_path.glob("*/poses.jsonl"))) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert poses, "the coach never started recording"
+    return process, poses[0].parent
 
-    [folder] = find_recordings(tmp_path)
-    recording = load_recording(folder)
-    assert recording.summary is None  # it never got to the end
-    # The clip plays faster than real time, so N seconds of wall time hold ≥ N − 1 s of session.
-    assert recording.duration_s >= n_seconds - 1
-    capture = cv2.VideoCapture(str(recording.video))
+
+def video_frame_count(path: Path) -> int:
+    capture = cv2.VideoCapture(str(path))
     frames = 0
     while capture.read()[0]:
         frames += 1
-    fps = recording.meta["fps"]
-    assert frames / fps >= n_seconds - 1
-    # The video may trail the poses by what the encoder had queued: at most ~1 s of the run's
-    # wall time (the clip plays faster than real time, so count frames processed per second).
-    frames_per_wall_second = len(recording.poses) / n_seconds
-    assert len(recording.poses) - frames <= frames_per_wall_second
-    # …and replay can re-analyse it.
-    steps = reanalyze(recording)
-    assert len(steps) == len(recording.poses)
+    return frames
+
+
+def test_kill_9_with_the_cpu_busy_leaves_all_but_the_last_second_of_video(tmp_path: Path) -> None:
+    """Issue #13's done-when: kill -9 at five random moments beside two CPU-bound processes
+    leaves video on disk of at least (elapsed − 1 s), elapsed being the session time the
+    coach had reached (its flushed poses). The writer queues at most 0.5 s and the file
+    trails the encoder by one 32 KB block (~2 frames), so 1 s leaves ~0.4 s for frames
+    dropped in a burst of load; a dropped frame is counted, and the remaining ones must all
+    be there."""
+    clip = require(RENDERS / "couch_stretch__render_A.mp4")
+    moments = [random.uniform(0.5, 3.5) for _ in range(5)]
+    with cpu_hogs(2):
+        for run, wait_s in enumerate(moments):
+            run_dir = tmp_path / f"run{run}"
+            process, folder = start_coach(run_dir, clip)
+            time.sleep(wait_s)
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+            assert process.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+
+            recording = load_recording(folder)
+            assert recording.summary is None  # it never got to the end
+            fps = recording.meta["fps"]
+            frames = video_frame_count(folder / "video.avi")
+            recorded = len(recording.poses)
+            moment = f"killed {wait_s:.1f} s in: {recorded} frames analysed, {frames} in the video"
+            assert frames >= recorded - fps * 1.0, moment
+            # Every frame not marked dropped is in the video but the last second's.
+            assert frames >= recorded - recording.video_dropped - fps * 0.6, moment
+            assert len(reanalyze(recording)) == recorded  # …and replay can re-analyse it
 
 
 def test_reanalysis_reproduces_the_live_events_exactly(tmp_path: Path) -> None:

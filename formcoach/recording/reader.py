@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from formcoach.errors import FormcoachError
-from formcoach.recording.format import EVENTS, META, POSES, SUMMARY, VIDEO, event_from_json, pose_from_json
+from formcoach.recording.format import EVENTS, META, POSES, SUMMARY, VIDEO, event_from_json, in_video, pose_from_json
 from formcoach.types import Event, Pose
 
 T = TypeVar("T")
@@ -53,6 +53,10 @@ class Recording:
     events: tuple[Event, ...]
     summary: dict[str, Any] | None
     damage: tuple[str, ...] = ()  # what could not be read, one phrase each (empty: intact)
+    # Per pose, the video frame that shows it: the newest one written at or before it, since
+    # frames the encoder could not keep up with were dropped from the video.
+    video_index: tuple[int, ...] = ()
+    video_dropped: int = 0  # recorded frames missing from the video
 
     @property
     def exercise_id(self) -> str:
@@ -84,11 +88,25 @@ def load_recording(folder: Path) -> Recording:
             summary = read_summary(folder)
         except FormcoachError:
             damage.append(f"{SUMMARY} is damaged")
-    poses, bad_poses = _parsed_lines(folder / POSES, pose_from_json)
+    lines, bad_poses = _parsed_lines(folder / POSES, lambda line: (pose_from_json(line), in_video(line)))
     events, bad_events = _parsed_lines(folder / EVENTS, event_from_json)
     damage += [f"{n} damaged line{'s' if n > 1 else ''} in {name} skipped"
                for name, n in ((POSES, bad_poses), (EVENTS, bad_events)) if n]  # fmt: skip
-    return Recording(folder, meta, tuple(poses), tuple(events), summary, tuple(damage))
+    poses = tuple(pose for pose, _ in lines)
+    shown = [in_the_video for _, in_the_video in lines]
+    return Recording(
+        folder, meta, poses, tuple(events), summary, tuple(damage), _video_index(shown), shown.count(False)
+    )
+
+
+def _video_index(shown: list[bool]) -> tuple[int, ...]:
+    """For each pose, the position of the video frame showing it (see Recording.video_index)."""
+    positions = []
+    position = -1
+    for in_the_video in shown:
+        position += in_the_video
+        positions.append(max(position, 0))
+    return tuple(positions)
 
 
 def read_summary(folder: Path) -> dict[str, Any]:
