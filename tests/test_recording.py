@@ -130,3 +130,41 @@ def test_no_video_records_landmarks_only(tmp_path: Path) -> None:
     recording = load_recording(folder)
     assert recording.video is None
     assert recording.summary is not None and recording.summary["sides"]["both"]["reps"] == 5
+
+
+def stop_with(process: subprocess.Popen[bytes], *signals: signal.Signals) -> tuple[str, str]:
+    """Send ``signals`` 0.1 s apart; the run's output once it has ended."""
+    for signum in signals:
+        process.send_signal(signum)
+        time.sleep(0.1)
+    out, err = process.communicate(timeout=60)
+    return out.decode(), err.decode()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_cleanly_with_the_cpu_busy(tmp_path: Path, signum: signal.Signals) -> None:
+    clip = require(RENDERS / "couch_stretch__render_A.mp4")
+    process, folder = start_coach(tmp_path, clip, lines=15)
+    with cpu_hogs(2):
+        time.sleep(random.uniform(1.0, 3.0))
+        out, err = stop_with(process, signum)
+    assert process.returncode == 128 + signum, err
+    assert "Traceback" not in err
+    assert f"stopped — recorded to {folder}" in out.replace("\n", "")
+    recording = load_recording(folder)
+    assert recording.summary is not None
+    frames = video_frame_count(folder / "video.avi")
+    # A clean stop drains the queue: every frame not dropped is in the video, as counted.
+    assert frames == len(recording.poses) - recording.video_dropped
+    assert recording.summary["video"] == {"frames": frames, "dropped": recording.video_dropped}
+    assert frames >= len(recording.poses) - recording.meta["fps"] * 1.0
+
+
+def test_ctrl_c_twice_stops_cleanly(tmp_path: Path) -> None:
+    process, folder = start_coach(tmp_path, require(RENDERS / "couch_stretch__render_A.mp4"), lines=15)
+    out, err = stop_with(process, signal.SIGINT, signal.SIGINT)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "Abort" not in err
+    assert f"stopped — recorded to {folder}" in out.replace("\n", "")
+    recording = load_recording(folder)
+    assert recording.summary is not None and recording.summary["duration_s"] >= 1.0 - 1 / 15
