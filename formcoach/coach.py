@@ -54,6 +54,7 @@ class CoachOptions:
     record_dir: Path | None = None  # None: do not record
     save_video: bool = True
     summary_json: Path | None = None
+    stop: Callable[[], bool] = field(default=lambda: False)  # a signal asked the run to stop
 
 
 class SpeechSink:
@@ -169,7 +170,10 @@ def coach_session(
     times = StageTimes()
     count = detected = 0
     try:
-        stop = (lambda: window.quit) if window else (lambda: False)
+
+        def stop() -> bool:
+            return options.stop() or bool(window and window.quit)
+
         for step in coach_steps(frames if frames is not None else source, estimator, session, sinks, times, stop):
             count += 1
             detected += step.raw_pose is not None
@@ -182,11 +186,12 @@ def coach_session(
         if window:
             window.close()
         if recorder:
-            recorder.write_summary(summary)
             recorder.close()
+            summary = replace(summary, video=recorder.video_count)
+            recorder.write_summary(summary)
         if options.summary_json:
             write_json(summary.to_json(), options.summary_json)
-    quit_early = bool(window and window.quit)
+    quit_early = bool(window and window.quit) or options.stop()
     folder = recorder.folder if recorder else None
     return SessionResult(summary, times, count, detected, folder, quit_early, log.last_t, session.finished)
 
@@ -228,10 +233,12 @@ class RoutineProgress:
         return " ".join(parts)
 
 
-def _rest(frames: Iterator[Frame], until_t: float, screen: RestScreen | None) -> Frame | None:
+def _rest(frames: Iterator[Frame], until_t: float, screen: RestScreen | None, stop: Callable[[], bool]) -> Frame | None:
     """Consume frames during a rest, showing them on ``screen`` if there is one; returns the
     first frame after the rest (None at the end of the video, or when the user quit)."""
     for frame in frames:
+        if stop():
+            return None
         if screen is not None:
             screen.show(frame, until_t - frame.t)
             if screen.quit:
@@ -304,8 +311,8 @@ def coach_routine(
             if step.rest_s > 0 and number < len(routine.steps):
                 speech.say(Utterance(t, f"Rest for {step.rest_s:g} seconds.", COUNT, "routine_rest", t))
                 screen = _rest_screen(routine.steps[number].exercise.name) if options.window else None
-                first = _rest(frames, t + step.rest_s, screen)
-                if screen is not None and screen.quit:
+                first = _rest(frames, t + step.rest_s, screen, options.stop)
+                if (screen is not None and screen.quit) or options.stop():
                     quit_early = True
                 if first is None:
                     break

@@ -66,16 +66,20 @@ def reanalysis_summary(steps: list[Step], exercise: ExerciseDef) -> Summary:
 
 
 def video_frames(recording: Recording) -> Iterator[Frame]:
-    """The recorded video's frames, indexed as the recorded poses are."""
+    """The recorded video's frames, one per recorded pose: a frame dropped from the video
+    (the encoder fell behind) shows the one before it, so timing and counts stay the poses'."""
     path = recording.video
     if path is None:
         raise FormcoachError(f"{recording.folder} has no video (recorded with --no-video)")
     capture = cv2.VideoCapture(str(path))
+    read, image = -1, None
     try:
-        for t, frame_index, _ in recording.poses:
-            ok, image = capture.read()
-            if not ok:
-                return  # the process was killed before the video caught up
+        for (t, frame_index, _), wanted in zip(recording.poses, recording.video_index, strict=True):
+            while read < wanted:
+                ok, image = capture.read()
+                if not ok:
+                    return  # the process was killed before the video caught up
+                read += 1
             yield Frame(frame_index, t, np.asarray(image, dtype=np.uint8))
     finally:
         capture.release()
@@ -217,12 +221,14 @@ class Player:
         if path is None:
             raise FormcoachError(f"{recording.folder} has no video to play (recorded with --no-video)")
         self.capture = cv2.VideoCapture(str(path))
+        self.positions = recording.video_index
         cues, screens = ReplayCues(recording, exercise), ScreenTrack(exercise)
         self.screens = [screens(step, cues(step)) for step in self.steps]
 
     def _frame(self, index: int) -> np.ndarray | None:
-        if int(self.capture.get(cv2.CAP_PROP_POS_FRAMES)) != index:
-            self.capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+        position = self.positions[index]
+        if int(self.capture.get(cv2.CAP_PROP_POS_FRAMES)) != position:
+            self.capture.set(cv2.CAP_PROP_POS_FRAMES, position)
         ok, image = self.capture.read()
         return np.asarray(image, dtype=np.uint8) if ok else None
 

@@ -12,7 +12,8 @@ documented interface that other tools read (see README, "Summary format"):
      "holds": [{"side", "start_s", "end_s"}],
      "cues": [{"t", "rule", "text", "side"}],
      "setup_hints": [{"t", "text"}],
-     "camera": {"azimuth_deg", "elevation_deg", "offset_deg"} | null}
+     "camera": {"azimuth_deg", "elevation_deg", "offset_deg"} | null,
+     "video": {"frames": N, "dropped": N} (recorded sessions with video only)}
 """
 
 from __future__ import annotations
@@ -97,6 +98,14 @@ class CameraRecord:
 
 
 @dataclass(frozen=True)
+class VideoCount:
+    """How many frames the video holds and how many it lost because the encoder fell behind."""
+
+    frames: int
+    dropped: int
+
+
+@dataclass(frozen=True)
 class Summary:
     """A session's summary, as ``summary.json`` and ``--summary-json`` write it (the module
     docstring gives the JSON); ``to_json``/``from_json`` are the only places its keys are spelt."""
@@ -113,6 +122,7 @@ class Summary:
     cues: tuple[CueRecord, ...] = ()
     setup_hints: tuple[HintRecord, ...] = ()
     camera: CameraRecord | None = None
+    video: VideoCount | None = None  # recorded sessions with video only
 
     @property
     def total_reps(self) -> int:
@@ -137,6 +147,8 @@ class Summary:
             data[key] = list(data[key])
         if self.camera is not None and self.camera.offset_deg is None:
             del data["camera"]["offset_deg"]
+        if self.video is None:
+            del data["video"]
         return {"format": SUMMARY_FORMAT, "version": SUMMARY_VERSION, **data}
 
     @classmethod
@@ -156,6 +168,7 @@ class Summary:
             cues=tuple(CueRecord(**c) for c in data["cues"]),
             setup_hints=tuple(HintRecord(**h) for h in data.get("setup_hints", [])),
             camera=None if camera is None else CameraRecord(**camera),
+            video=VideoCount(**data["video"]) if "video" in data else None,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +14,7 @@ from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.schema import BOTH
 from formcoach.pose.models import resolve_model
+from formcoach.stopping import StopRequest, stop_on_signals
 
 if TYPE_CHECKING:
     from formcoach.coach import CoachOptions
@@ -85,10 +87,13 @@ def coach(
     sides = _sides_for(exercise.sides, side)
     model_path = resolve_model(model)
     options = _coach_options(window, mute, voice, rate, speech_wav, record, video, recordings, summary_json, sides)
-    with live_run(source, camera, model_path, f"Coaching {exercise.name}") as (frames, estimator, advance):
-        console.print(f"[bold]{safe_text(exercise.name)}[/]: {safe_text(exercise.placement)}")
-        result = coach_session(exercise, frames, estimator, options, model_path, on_step=advance)
-    _report([result.summary], result.recording, pain, pain_after)
+    # Signals stop the session (and are kept from interrupting its report) from here on.
+    with stop_on_signals() as stop:
+        with live_run(source, camera, model_path, f"Coaching {exercise.name}") as (frames, estimator, advance):
+            console.print(f"[bold]{safe_text(exercise.name)}[/]: {safe_text(exercise.placement)}")
+            options = replace(options, stop=stop)
+            result = coach_session(exercise, frames, estimator, options, model_path, on_step=advance)
+        _report([result.summary], result.recording, Pain(pain, pain_after), stop)
 
 
 def _coach_options(
@@ -116,13 +121,37 @@ def _coach_options(
     )
 
 
-def _report(summaries: list[Summary], recording: Path | None, pain: int | None, pain_after: int | None) -> None:
-    """The summaries on the terminal; pain ratings kept with the recording."""
+@dataclass(frozen=True)
+class Pain:
+    """The 0–10 pain ratings given on the command line."""
+
+    before: int | None
+    after: int | None
+
+
+def _report(summaries: list[Summary], recording: Path | None, pain: Pain, stop: StopRequest) -> None:
+    """The summaries on the terminal; pain ratings kept with the recording. A run stopped by
+    a signal says so and exits as the shell expects (130 for Ctrl-C), asking nothing."""
     for summary in summaries:
         print_summary(summary)
+    stopped = "stopped — " if stop() else ""
     if recording:
-        _rate_pain(recording, pain, pain_after)
-        console.print(f"recorded to {safe_text(recording)}")
+        _rate_pain(recording, pain.before, pain.after, ask=not stop())
+        console.print(f"{stopped}recorded to {safe_text(recording)}{_video_gaps(summaries)}")
+    elif stopped:
+        console.print("stopped")
+    if stop():
+        raise typer.Exit(stop.exit_code)
+
+
+def _video_gaps(summaries: list[Summary]) -> str:
+    """What the video misses, said with the folder: "recorded" must not hide dropped frames."""
+    counts = [summary.video for summary in summaries if summary.video is not None]
+    dropped = sum(count.dropped for count in counts)
+    if not dropped:
+        return ""
+    total = dropped + sum(count.frames for count in counts)
+    return f" (the video misses {dropped} of {total} frames: the computer was too busy to encode them)"
 
 
 def _window_wanted(window: bool) -> bool:
@@ -134,11 +163,11 @@ def _window_wanted(window: bool) -> bool:
     return window
 
 
-def _rate_pain(folder: Path, before: int | None, after: int | None) -> None:
+def _rate_pain(folder: Path, before: int | None, after: int | None, ask: bool) -> None:
     """Keep the pain ratings with the session; ask for "after" on a terminal if not given."""
     from formcoach.report.pain import save_pain
 
-    if after is None and sys.stdin.isatty():
+    if after is None and ask and sys.stdin.isatty():
         answer = typer.prompt("Pain now, 0–10 (Enter to skip)", default="", show_default=False).strip()
         if answer.isdigit() and 0 <= int(answer) <= 10:
             after = int(answer)
@@ -173,13 +202,13 @@ def routine(
     plan = find_routine(routine_id)
     model_path = resolve_model(model)
     options = _coach_options(window, mute, voice, rate, speech_wav, record, video, recordings, summary_json)
-    with live_run(source, camera, model_path, plan.name) as (frames, estimator, advance):
-        console.print(
-            f"[bold]{safe_text(plan.name)}[/]: {len(plan.steps)} exercises, about {plan.planned_s / 60:.0f} minutes"
-        )
-        result = coach_routine(plan, frames, estimator, options, model_path, on_step=advance)
-    console.print(result.progress.closing(plan.name))
-    _report(result.summaries, result.recording, pain, pain_after)
+    with stop_on_signals() as stop:
+        with live_run(source, camera, model_path, plan.name) as (frames, estimator, advance):
+            minutes = plan.planned_s / 60
+            console.print(f"[bold]{safe_text(plan.name)}[/]: {len(plan.steps)} exercises, about {minutes:.0f} minutes")
+            result = coach_routine(plan, frames, estimator, replace(options, stop=stop), model_path, on_step=advance)
+        console.print(result.progress.closing(plan.name))
+        _report(result.summaries, result.recording, Pain(pain, pain_after), stop)
 
 
 @app.command("routines")

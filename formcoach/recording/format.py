@@ -4,7 +4,9 @@ and reader so the two cannot disagree.
 ``recordings/<YYYY-MM-DD_HHMMSS>_<exercise>/``:
     meta.json      app and schema versions, model sha256, exercise file hashes, source,
                    resolution, fps (written first)
-    poses.jsonl    one line per frame: {"i", "t", "xy", "vis", "world"} (null pose: no person)
+    poses.jsonl    one line per frame: {"i", "t", "xy", "vis", "world"} (null pose: no person;
+                   "video": false when the frame was dropped from the video: the encoder
+                   was too far behind)
     events.jsonl   one line per checker event
     said.jsonl     one line per cue the coach spoke (and showed): {"t", "key", "text"}
     video.avi      MJPEG in AVI: every frame is a whole JPEG, so a file cut off by a crash
@@ -34,10 +36,13 @@ def said_from_json(line: dict[str, Any]) -> Said:
     return Said(float(line["t"]), str(line["key"]), str(line["text"]))
 
 
-def pose_to_json(t: float, frame_index: int, pose: Pose | None) -> dict[str, Any]:
+def pose_to_json(t: float, frame_index: int, pose: Pose | None, in_video: bool | None = None) -> dict[str, Any]:
     """The pose exactly as analysed, so a replay reads the numbers the live run used. Its
-    precision is set once, upstream: the estimator hands out ``Pose.quantized()`` poses."""
+    precision is set once, upstream: the estimator hands out ``Pose.quantized()`` poses.
+    Only a frame missing from the video says so (``in_video`` False), keeping lines short."""
     line: dict[str, Any] = {"i": frame_index, "t": t}
+    if in_video is False:
+        line["video"] = False
     if pose is None:
         line["pose"] = None
         return line
@@ -62,6 +67,11 @@ def pose_from_json(line: dict[str, Any]) -> tuple[float, int, Pose | None]:
         world=None if world is None else np.array(world, dtype=np.float64),
     )
     return t, index, pose
+
+
+def in_video(line: dict[str, Any]) -> bool:
+    """Whether the pose line's frame is in the video (older recordings: always)."""
+    return line.get("video") is not False
 
 
 def event_to_json(event: Event) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from formcoach.recording.format import (
     SUMMARY,
     VIDEO,
     event_from_json,
+    in_video,
     pose_from_json,
     said_from_json,
 )
@@ -65,6 +66,10 @@ class Recording:
     summary: Summary | None
     damage: tuple[str, ...] = ()  # what could not be read, one phrase each (empty: intact)
     said: tuple[Said, ...] | None = None  # the cues spoken; None for a recording that kept none
+    # Per pose, the video frame that shows it: the newest one written at or before it, since
+    # frames the encoder could not keep up with were dropped from the video.
+    video_index: tuple[int, ...] = ()
+    video_dropped: int = 0  # recorded frames missing from the video
 
     @property
     def exercise_id(self) -> str:
@@ -96,13 +101,27 @@ def load_recording(folder: Path) -> Recording:
             summary = read_summary(folder)
         except FormcoachError:
             damage.append(f"{SUMMARY} is damaged")
-    poses, bad_poses = _parsed_lines(folder / POSES, pose_from_json)
+    lines, bad_poses = _parsed_lines(folder / POSES, lambda line: (pose_from_json(line), in_video(line)))
     events, bad_events = _parsed_lines(folder / EVENTS, event_from_json)
     said, bad_said = _parsed_lines(folder / SAID, said_from_json) if (folder / SAID).exists() else (None, 0)
     damage += [f"{n} damaged line{'s' if n > 1 else ''} in {name} skipped"
                for name, n in ((POSES, bad_poses), (EVENTS, bad_events), (SAID, bad_said)) if n]  # fmt: skip
+    poses = tuple(pose for pose, _ in lines)
+    shown = [in_the_video for _, in_the_video in lines]
     kept = None if said is None else tuple(said)
-    return Recording(folder, meta, tuple(poses), tuple(events), summary, tuple(damage), kept)
+    return Recording(
+        folder, meta, poses, tuple(events), summary, tuple(damage), kept, _video_index(shown), shown.count(False)
+    )
+
+
+def _video_index(shown: list[bool]) -> tuple[int, ...]:
+    """For each pose, the position of the video frame showing it (see Recording.video_index)."""
+    positions = []
+    position = -1
+    for in_the_video in shown:
+        position += in_the_video
+        positions.append(max(position, 0))
+    return tuple(positions)
 
 
 def read_summary(folder: Path) -> Summary:

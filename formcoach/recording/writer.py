@@ -2,22 +2,25 @@
 
 Poses and events are appended and flushed every frame (so a ``kill -9`` loses nothing the
 OS has been handed); the video is encoded on its own thread so recording never slows the
-frame loop; the summary is written atomically at the end.
+frame loop, at most VIDEO_QUEUE_S behind it: a frame the encoder has no room for is dropped,
+marked on its pose line and counted in the summary, never buffered; the summary is written
+atomically at the end.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import queue
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import cv2
 
-from formcoach.background import yield_cpu_to_the_live_loop
+from formcoach.background import move_off_the_loop_cpus
 from formcoach.errors import FormcoachError
 from formcoach.files import create_unique_dir, make_private_dir, open_private, touch_private
 from formcoach.recording.format import (
@@ -31,10 +34,12 @@ from formcoach.recording.format import (
     pose_to_json,
     said_to_json,
 )
-from formcoach.summary import Summary, write_json
+from formcoach.summary import Summary, VideoCount, write_json
 from formcoach.types import ImageArray, Said, Step
 
-VIDEO_QUEUE_FRAMES = 120  # ~4 s at 30 fps: absorbs a slow disk without blocking the loop
+# The encoder may trail the loop by this much stream time; a kill -9 then loses at most this
+# (plus the frame being encoded). Half a second absorbs a hiccup of the disk or the scheduler.
+VIDEO_QUEUE_S = 0.5
 JPEG_QUALITY = 75
 # Recorded video is for looking back, not for pose estimation: capping its height keeps the
 # encoder from competing with the live loop for the CPU (and 1080p MJPEG would be ~5 MB/s).
@@ -55,23 +60,37 @@ class _VideoWriterThread:
         self.size = video_size(size)
         self._resize = self.size != size
         touch_private(path)  # OpenCV truncates the file and keeps its owner-only mode
-        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, self.size)
+        # OpenCV's own MJPEG writer hands the file every 32 KB (~2 frames); FFmpeg's buffered
+        # 256 KB (~1 s at 480p), which a kill -9 lost.
+        self._writer = cv2.VideoWriter(str(path), cv2.CAP_OPENCV_MJPEG, cv2.VideoWriter.fourcc(*"MJPG"), fps, self.size)
         if not self._writer.isOpened():
             raise FormcoachError(f"cannot write video to {path}; try --no-video")
         self._writer.set(cv2.VIDEOWRITER_PROP_QUALITY, JPEG_QUALITY)
-        self._queue: queue.Queue[ImageArray | None] = queue.Queue(maxsize=VIDEO_QUEUE_FRAMES)
+        self._queue: queue.Queue[ImageArray | None] = queue.Queue(maxsize=max(2, math.ceil(fps * VIDEO_QUEUE_S)))
+        self.frames = self.dropped = 0
         self._thread = threading.Thread(target=self._run, name="video-writer", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        yield_cpu_to_the_live_loop()
+        # Off the loop's CPUs but not niced: at nice 19 beside one CPU-bound process the
+        # encoder got ~1 % of its CPU and a kill -9 left an empty video.
+        move_off_the_loop_cpus()
         while (image := self._queue.get()) is not None:
-            self._writer.write(cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR) if self._resize else image)
+            self._writer.write(image)
         self._writer.release()
 
-    def write(self, image: ImageArray) -> None:
-        # Blocking only if the disk falls ~4 s behind: losing frames would be worse.
-        self._queue.put(image)
+    def offer(self, image: ImageArray) -> bool:
+        """Queue ``image`` (downscaled here, so the queue never holds full-size frames: a 4K
+        frame is 25 MB); False when the encoder is VIDEO_QUEUE_S behind and it was dropped."""
+        if self._queue.full():  # only this thread puts, so it cannot fill up in between
+            self.dropped += 1
+            return False
+        small = (
+            cast(ImageArray, cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR)) if self._resize else image
+        )
+        self._queue.put(small)
+        self.frames += 1
+        return True
 
     def close(self) -> None:
         self._queue.put(None)
@@ -121,14 +140,19 @@ class SessionRecorder:
             self.folder.rmdir()
 
     def __call__(self, step: Step) -> None:
-        self._poses.write(json.dumps(pose_to_json(step.update.t, step.update.frame_index, step.raw_pose)) + "\n")
+        in_video = self._video.offer(step.frame.image) if self._video is not None and step.frame is not None else None
+        line = pose_to_json(step.update.t, step.update.frame_index, step.raw_pose, in_video)
+        self._poses.write(json.dumps(line) + "\n")
         self._poses.flush()
         if step.update.events:
             for event in step.update.events:
                 self._events.write(json.dumps(event_to_json(event)) + "\n")
             self._events.flush()
-        if self._video is not None and step.frame is not None:
-            self._video.write(step.frame.image)
+
+    @property
+    def video_count(self) -> VideoCount | None:
+        """Frames in the video and frames dropped so far; None without a video."""
+        return None if self._video is None else VideoCount(self._video.frames, self._video.dropped)
 
     def record_said(self, said: Said) -> None:
         """A cue as the coach spoke and showed it: what a replay shows, exactly."""

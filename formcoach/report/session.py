@@ -312,9 +312,8 @@ def _rom_html(data: SessionData) -> str:
 
 
 def _frame_positions(data: SessionData, times: list[float]) -> dict[float, int]:
-    """The video frame shown at each time: frames are written one per recorded pose line,
-    so the nearest pose line's position is the frame (also in a routine, whose clock does
-    not start at 0, and with a camera, whose frame rate wanders)."""
+    """The recorded pose nearest each time, by its position in the poses (also in a routine,
+    whose clock does not start at 0, and with a camera, whose frame rate wanders)."""
     t = np.array([pose[0] for pose in data.recording.poses], dtype=np.float64)
     if not t.size:
         return {}
@@ -351,7 +350,10 @@ def _thumbnails(data: SessionData, times: list[float]) -> dict[float, bytes]:
     positions = _frame_positions(data, times)
     if not video.exists() or not positions:
         return {}
-    wanted = {position: [t for t, q in positions.items() if q == position] for position in positions.values()}
+    shown_by = data.recording.video_index  # frames dropped from the video show the one before
+    wanted: dict[int, list[tuple[float, int]]] = {}
+    for t, position in positions.items():
+        wanted.setdefault(shown_by[position], []).append((t, position))
     capture = cv2.VideoCapture(str(video))
     found: dict[float, bytes] = {}
     try:
@@ -362,20 +364,22 @@ def _thumbnails(data: SessionData, times: list[float]) -> dict[float, bytes]:
             if index not in wanted:
                 continue
             ok, read = capture.retrieve()
-            if not ok:
-                continue
-            image = cast(ImageArray, read)
-            height, width = image.shape[:2]
-            if index < len(data.steps):
-                image = _annotate(data, image, data.steps[index], wanted[index][0])
-            thumb = cv2.resize(image, (THUMB_WIDTH, round(height * THUMB_WIDTH / width)), interpolation=cv2.INTER_AREA)
-            ok, jpeg = cv2.imencode(".jpg", thumb, [cv2.IMWRITE_JPEG_QUALITY, THUMB_QUALITY])
             if ok:
-                for t in wanted[index]:
-                    found[t] = jpeg.tobytes()
+                found.update(_thumbnail(data, cast(ImageArray, read), wanted[index]))
     finally:
         capture.release()
     return found
+
+
+def _thumbnail(data: SessionData, image: ImageArray, wanted: list[tuple[float, int]]) -> dict[float, bytes]:
+    """``image`` annotated with the first wanted pose, as a JPEG for each wanted time."""
+    height, width = image.shape[:2]
+    t, position = wanted[0]
+    if position < len(data.steps):
+        image = _annotate(data, image, data.steps[position], t)
+    thumb = cv2.resize(image, (THUMB_WIDTH, round(height * THUMB_WIDTH / width)), interpolation=cv2.INTER_AREA)
+    ok, jpeg = cv2.imencode(".jpg", thumb, [cv2.IMWRITE_JPEG_QUALITY, THUMB_QUALITY])
+    return {t: jpeg.tobytes() for t, _ in wanted} if ok else {}
 
 
 def _correction_detail(data: SessionData, event: Event) -> str:
