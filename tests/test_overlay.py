@@ -26,8 +26,18 @@ from formcoach.feedback.state import REP_VERDICT_S, Readout, ScreenState, Screen
 from formcoach.feedback.text import render
 from formcoach.landmarks import NUM_LANDMARKS, Landmark
 from formcoach.measurements import measure
-from formcoach.pipeline import Step
-from formcoach.types import CheckerUpdate, CoachPhase, Event, EventKind, Frame, ImageArray, Metrics, Pose, RuleResult
+from formcoach.types import (
+    CheckerUpdate,
+    CoachPhase,
+    Event,
+    EventKind,
+    Frame,
+    ImageArray,
+    Metrics,
+    Pose,
+    RuleResult,
+    Step,
+)
 from formcoach.view import CameraView, Posture
 
 SIZES = [(768, 432), (1280, 720), (1920, 1080)]

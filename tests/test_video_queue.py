@@ -15,12 +15,14 @@ from synthetic import Camera, sequence
 from test_report import LUNGE, _lunge_keyframes
 
 from formcoach.checkers.session import ExerciseSession
-from formcoach.cli import _video_gaps
-from formcoach.pipeline import Analyzer, Step, replay
+from formcoach.cli.coaching import _video_gaps
+from formcoach.exercises.schema import Kind
+from formcoach.pipeline import Analyzer, replay
 from formcoach.recording.reader import load_recording
-from formcoach.recording.writer import VIDEO_QUEUE_S, SessionRecorder, VideoCount
+from formcoach.recording.writer import VIDEO_QUEUE_S, SessionRecorder
 from formcoach.replay import video_frames
-from formcoach.types import Frame
+from formcoach.summary import Summary, VideoCount
+from formcoach.types import Frame, Step
 
 FPS = 30.0
 QUEUED = int(FPS * VIDEO_QUEUE_S)  # frames the queue holds: 15
@@ -113,9 +115,13 @@ def test_frames_are_downscaled_before_they_are_queued(tmp_path: Path, gated: typ
     assert gated.written == [(480, 854, 3)] * 3  # a 4K frame is 25 MB; queued, 1.2 MB
 
 
+def with_video(frames: int, dropped: int) -> Summary:
+    return Summary("lunge", "Lunge", Kind.REPS, 30.0, 1.0, {}, video=VideoCount(frames, dropped))
+
+
 def test_dropped_frames_are_said_with_the_recording() -> None:
-    video = {"video": {"frames": 880, "dropped": 20}}
-    assert _video_gaps([video, {"video": {"frames": 100, "dropped": 0}}, {}]) == (
+    no_video = Summary("lunge", "Lunge", Kind.REPS, 30.0, 1.0, {})
+    assert _video_gaps([with_video(880, 20), with_video(100, 0), no_video]) == (
         " (the video misses 20 of 1000 frames: the computer was too busy to encode them)"
     )
-    assert _video_gaps([{"video": {"frames": 900, "dropped": 0}}]) == ""
+    assert _video_gaps([with_video(900, 0)]) == ""
