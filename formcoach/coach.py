@@ -164,7 +164,7 @@ def coach_session(
     if options.window:
         from formcoach.feedback.window import CoachWindow
 
-        window = CoachWindow(exercise, session, speech_sink)
+        window = CoachWindow(exercise, speech_sink)
         sinks.append(window)
     sinks.extend(extra_sinks)
     times = StageTimes()
@@ -177,6 +177,8 @@ def coach_session(
         for step in coach_steps(frames if frames is not None else source, estimator, session, sinks, times, stop):
             count += 1
             detected += step.raw_pose is not None
+            for intent in window.take_intents() if window else ():
+                session.apply(intent, step.update.t)
             if on_step:
                 on_step(step)
     finally:

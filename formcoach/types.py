@@ -167,6 +167,13 @@ class RuleResult:
     direction: str = ""  # "below" or "above" when not ok
 
 
+class Intent(StrEnum):
+    """What the user asked for with a key; the session runner applies it between frames."""
+
+    SKIP_SIDE = "skip_side"  # on to the next side (or finish)
+    RESTART_SIDE = "restart_side"  # this side again, from setup
+
+
 class CoachPhase(StrEnum):
     """Where the coaching of a side stands in a frame (``CheckerUpdate.phase``)."""
 

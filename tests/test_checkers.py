@@ -792,3 +792,25 @@ def test_relative_signal_stays_quiet_on_noise_below_the_smallest_swing() -> None
     rng = np.random.default_rng(1)
     values = [signal.update(i / 30, 0.3 + 0.005 * rng.standard_normal()) for i in range(300)]
     assert max(v for v in values if math.isfinite(v)) < 0.7
+
+
+# -- keys: intents applied between frames ------------------------------------------------------
+
+
+def test_skip_and_restart_are_applied_by_the_runner_between_frames() -> None:
+    from formcoach.types import Intent
+
+    session = ExerciseSession(find_exercise("couch_stretch"))
+    assert session.sides == ("left", "right")
+    metrics = Metrics(0.0, 0, {}, visible=False)
+    assert session.update(metrics).side == "left"
+    session.apply(Intent.SKIP_SIDE, 0.5)
+    switched = session.update(Metrics(0.6, 1, {}, visible=False))
+    assert switched.side == "right"
+    assert [e.kind for e in switched.events][:1] == [EventKind.SIDE_SWITCH]
+    session.apply(Intent.RESTART_SIDE, 0.7)
+    again = session.update(Metrics(0.8, 2, {}, visible=False))
+    assert again.side == "right" and again.phase == "setup"
+    session.apply(Intent.SKIP_SIDE, 0.9)
+    done = session.update(Metrics(1.0, 3, {}, visible=False))
+    assert done.finished and EventKind.EXERCISE_DONE in [e.kind for e in done.events]

@@ -76,7 +76,7 @@ def test_the_coach_window_reads_from_three_metres() -> None:
     exercise = find_exercise("glute_bridge")
     session = ExerciseSession(exercise)
     speech = SpeechSink(SpeechWorker(mute=True), CuePolicy(cooldown_s=exercise.cues.cooldown_s))
-    window = CoachWindow(exercise, session, speech)
+    window = CoachWindow(exercise, speech)
     shot: ImageArray | None = None
     reps, cue = 0, ""
     try:

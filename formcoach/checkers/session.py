@@ -24,6 +24,7 @@ from formcoach.types import (
     CoachPhase,
     Event,
     EventKind,
+    Intent,
     Metrics,
     RuleResult,
 )
@@ -141,6 +142,13 @@ class ExerciseSession:
         for checker in [*self.finished_sides, self.current]:
             found.setdefault(checker.side, checker.rules.baselines)
         return found
+
+    def apply(self, intent: Intent, t: float) -> None:
+        """What the user asked for between frames."""
+        if intent is Intent.SKIP_SIDE:
+            self.skip_side(t)
+        else:
+            self.restart_side()
 
     def restart_side(self) -> None:
         """Start the current side over (from setup), as the user asked."""

@@ -19,12 +19,11 @@ import time
 import cv2
 
 from formcoach.background import yield_cpu_to_the_live_loop
-from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.schema import ExerciseDef
 from formcoach.feedback.hud import draw_paused
 from formcoach.feedback.overlay import draw_overlay, draw_rest
 from formcoach.feedback.state import ScreenState, ScreenTrack
-from formcoach.types import Frame, ImageArray, Step
+from formcoach.types import Frame, ImageArray, Intent, Step
 
 WINDOW_TITLE = "formcoach — space: pause · n: next side · r: restart · f: full screen · q: stop"
 KEY_ESC, KEY_NONE = 27, 255
@@ -163,10 +162,10 @@ class CoachWindow:
 
     stage = "overlay"
 
-    def __init__(self, exercise: ExerciseDef, session: ExerciseSession, speech: object) -> None:
-        self.session = session
+    def __init__(self, exercise: ExerciseDef, speech: object) -> None:
         self.speech = speech
         self.quit = False
+        self._intents: list[Intent] = []
         self.window = ScreenWindow(WINDOW_TITLE)
         self._track = ScreenTrack(exercise)
         self._worker = OverlayWorker(exercise)
@@ -178,15 +177,20 @@ class CoachWindow:
         image = self._worker.take()
         if image is not None:
             self.window.show(image)
-        self._handle(self.window.key(), step.update.t)
+        self._handle(self.window.key())
 
-    def _handle(self, key: int, t: float) -> None:
+    def take_intents(self) -> list[Intent]:
+        """The keys' requests since the last call, for the session runner to apply."""
+        intents, self._intents = self._intents, []
+        return intents
+
+    def _handle(self, key: int) -> None:
         if key in (ord("q"), KEY_ESC):
             self.quit = True
         elif key == ord("n"):
-            self.session.skip_side(t)
+            self._intents.append(Intent.SKIP_SIDE)
         elif key == ord("r"):
-            self.session.restart_side()
+            self._intents.append(Intent.RESTART_SIDE)
         elif key == ord(" "):
             self._pause()
 
