@@ -35,7 +35,7 @@ from formcoach.summary import SessionLog, Summary, write_json
 from formcoach.types import COUNT, SAFETY, Frame, Said, Sink, StageTimes, Step
 
 if TYPE_CHECKING:
-    from formcoach.feedback.window import RestScreen
+    from formcoach.feedback.window import CoachWindow, RestScreen
 
 
 @dataclass(frozen=True)
@@ -142,31 +142,10 @@ def coach_session(
     """
     keep_opencv_single_threaded()
     session = ExerciseSession(exercise, options.sides)
-    log = SessionLog(exercise)
-    sinks: list[Sink] = [log]
     own_speech = speech is None
     speech = speech or start_speech(options.speech)
-    recorder = None
-    if options.record_dir is not None:
-        recorder = SessionRecorder(
-            create_session_folder(options.record_dir, exercise.id),
-            recording_meta(exercise, source, model_path),
-            source.fps,
-            source.size,
-            options.save_video,
-        )
-    on_said = recorder.record_said if recorder else None
-    speech_sink = SpeechSink(speech, CuePolicy(cooldown_s=exercise.cues.cooldown_s), on_said)
-    sinks.append(speech_sink)
-    if recorder:
-        sinks.append(recorder)
-    window = None
-    if options.window:
-        from formcoach.feedback.window import CoachWindow
-
-        window = CoachWindow(exercise, speech_sink)
-        sinks.append(window)
-    sinks.extend(extra_sinks)
+    out = _SessionSinks.open(exercise, source, options, model_path, speech, extra_sinks)
+    window = out.window
     times = StageTimes()
     count = detected = 0
     try:
@@ -174,7 +153,7 @@ def coach_session(
         def stop() -> bool:
             return options.stop() or bool(window and window.quit)
 
-        for step in coach_steps(frames if frames is not None else source, estimator, session, sinks, times, stop):
+        for step in coach_steps(frames if frames is not None else source, estimator, session, out.sinks, times, stop):
             count += 1
             detected += step.raw_pose is not None
             for intent in window.take_intents() if window else ():
@@ -182,20 +161,61 @@ def coach_session(
             if on_step:
                 on_step(step)
     finally:
-        summary = log.summary()
         if own_speech:
             speech.close()
-        if window:
-            window.close()
-        if recorder:
-            recorder.close()
-            summary = replace(summary, video=recorder.video_count)
-            recorder.write_summary(summary)
-        if options.summary_json:
-            write_json(summary.to_json(), options.summary_json)
+        summary = out.close(options.summary_json)
     quit_early = bool(window and window.quit) or options.stop()
-    folder = recorder.folder if recorder else None
-    return SessionResult(summary, times, count, detected, folder, quit_early, log.last_t, session.finished)
+    folder = out.recorder.folder if out.recorder else None
+    return SessionResult(summary, times, count, detected, folder, quit_early, out.log.last_t, session.finished)
+
+
+@dataclass(frozen=True)
+class _SessionSinks:
+    """What one session's steps go to: its log, the speech, the recording, the window."""
+
+    log: SessionLog
+    recorder: SessionRecorder | None
+    window: CoachWindow | None
+    sinks: list[Sink]
+
+    @classmethod
+    def open(
+        cls,
+        exercise: ExerciseDef,
+        source: FrameSource,
+        options: CoachOptions,
+        model_path: Path | None,
+        speech: SpeechWorker,
+        extra: tuple[Sink, ...],
+    ) -> _SessionSinks:
+        log = SessionLog(exercise)
+        recorder = None
+        if options.record_dir is not None:
+            folder = create_session_folder(options.record_dir, exercise.id)
+            meta = recording_meta(exercise, source, model_path)
+            recorder = SessionRecorder(folder, meta, source.fps, source.size, options.save_video)
+        on_said = recorder.record_said if recorder else None
+        speech_sink = SpeechSink(speech, CuePolicy(cooldown_s=exercise.cues.cooldown_s), on_said)
+        window = None
+        if options.window:
+            from formcoach.feedback.window import CoachWindow
+
+            window = CoachWindow(exercise, speech_sink)
+        sinks: list[Sink] = [log, speech_sink, *([recorder] if recorder else []), *([window] if window else []), *extra]
+        return cls(log, recorder, window, sinks)
+
+    def close(self, summary_json: Path | None) -> Summary:
+        """Close the window and the recording; the session's summary, written where asked."""
+        summary = self.log.summary()
+        if self.window:
+            self.window.close()
+        if self.recorder:
+            self.recorder.close()
+            summary = replace(summary, video=self.recorder.video_count)
+            self.recorder.write_summary(summary)
+        if summary_json:
+            write_json(summary.to_json(), summary_json)
+        return summary
 
 
 @dataclass

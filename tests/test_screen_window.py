@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import cv2
@@ -26,7 +27,7 @@ from formcoach.pipeline import Analyzer, run
 from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
 from formcoach.pose.models import resolve_model
 from formcoach.sources import VideoFileSource
-from formcoach.types import ImageArray
+from formcoach.types import ImageArray, Step
 
 SCREENS = Path(os.environ.get("FORMCOACH_SCREENSHOTS", "")) if os.environ.get("FORMCOACH_SCREENSHOTS") else None
 
@@ -58,6 +59,20 @@ def ocr(image: ImageArray) -> str:
     return result.stdout.decode()
 
 
+def painted(window: CoachWindow, step: Step, patience_s: float = 10.0) -> ImageArray:
+    """The window once it shows ``step``'s drawing: the drawing is made on its own thread, and
+    on a busy machine the X server paints it a while later, so look again until the screen
+    has something on it (at most ``patience_s``)."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        cv2.waitKey(300)
+        window(step)
+        cv2.waitKey(300)
+        shot = grab(WINDOW_TITLE)
+        if float(shot.std()) > 20.0 or time.monotonic() > deadline:  # a blank window is one flat colour
+            return shot
+
+
 def grab(title: str) -> ImageArray:
     """A screenshot of the window's picture, as the X server shows it."""
     from PIL import ImageGrab
@@ -84,10 +99,7 @@ def test_the_coach_window_reads_from_three_metres() -> None:
             for step in run(source, estimator, Analyzer(session), [speech, window]):
                 # Two reps in, while the count's cue ("Two") is on screen and the drawing caught up.
                 if step.update.rep_count == 2 and speech.cue_text and shot is None:
-                    cv2.waitKey(300)  # the window paints the newest drawing
-                    window(step)
-                    cv2.waitKey(300)
-                    shot, reps, cue = grab(WINDOW_TITLE), step.update.rep_count, speech.cue_text
+                    shot, reps, cue = painted(window, step), step.update.rep_count, speech.cue_text
                     break
         assert shot is not None, "the clip never reached two reps with a cue on screen"
         screen = screen_size()
