@@ -19,7 +19,7 @@ COMMAND_GROUPS = (coaching, library, sessions, tools)  # importing them register
 
 @app.callback(invoke_without_command=True)
 def _version(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[bool, typer.Option("--version", metavar="", help="Print the version and exit.")] = False,
 ) -> None:
     if version:
         console.print(f"formcoach {__version__}")

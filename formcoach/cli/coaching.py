@@ -80,6 +80,8 @@ def coach(
 
     Keys in the window: **space** pause · **n** next side · **r** restart the side · **q**/Esc stop and save.
     Without a display use `--no-window`: a progress line, then the summary.
+
+    Example: `formcoach coach couch_stretch --side left --source clip.mp4`
     """
     from formcoach.coach import coach_session
 
@@ -195,7 +197,10 @@ def routine(
     pain: PainOption = None,
     pain_after: PainAfterOption = None,
 ) -> None:
-    """Coach a whole routine: each exercise in turn, with spoken transitions and rests."""
+    """Coach a whole routine: each exercise in turn, with spoken transitions and rests.
+
+    Example: `formcoach routine daily_hips`
+    """
     from formcoach.coach import coach_routine
     from formcoach.exercises.routines import find_routine
 
@@ -213,7 +218,10 @@ def routine(
 
 @app.command("routines")
 def routines_list() -> None:
-    """The routines you can run with `formcoach routine ROUTINE`."""
+    """The routines you can run with `formcoach routine ROUTINE`.
+
+    Example: `formcoach routines`
+    """
     from formcoach.exercises.routines import load_routines
 
     table = Table("id", "name", "exercises", "minutes", "sources")

@@ -100,7 +100,11 @@ def folder_to_write(param: typer.CallbackParam, path: Path | None) -> Path | Non
 
 ModelOption = Annotated[
     str,
-    typer.Option("--model", help="Pose model: full (bundled), lite, heavy (after `models download`), or a .task file."),
+    typer.Option(
+        "--model",
+        metavar="MODEL",
+        help="Pose model: full (bundled), lite, heavy (after `models download`), or a .task file.",
+    ),
 ]
 
 
@@ -149,40 +153,51 @@ def pose_estimator(model_path: Path) -> MediaPipePoseEstimator:
 
 
 SourceOption = Annotated[
-    Path | None, typer.Option("--source", help="Coach from this video file instead of the camera.")
+    Path | None, typer.Option("--source", metavar="VIDEO", help="Coach from this video file instead of the camera.")
 ]
 
 
-CameraOption = Annotated[int, typer.Option("--camera", help="Camera index (see `formcoach doctor`).")]
+CameraOption = Annotated[int, typer.Option("--camera", metavar="N", help="Camera index (see `formcoach doctor`).")]
 
 
-WindowOption = Annotated[bool, typer.Option("--window/--no-window", help="Show the annotated video.")]
+WindowOption = Annotated[bool, typer.Option("--window/--no-window", metavar="", help="Show the annotated video.")]
 
 
-MuteOption = Annotated[bool, typer.Option("--mute", help="Don't speak (cues still show on screen).")]
+MuteOption = Annotated[bool, typer.Option("--mute", metavar="", help="Don't speak (cues still show on screen).")]
 
 
-VoiceOption = Annotated[str | None, typer.Option(help="Speech voice id or part of its name.")]
+VoiceOption = Annotated[str | None, typer.Option(metavar="NAME", help="Speech voice id or part of its name.")]
 
 
-RateOption = Annotated[int | None, typer.Option(help="Speech rate in words per minute.")]
+RateOption = Annotated[int | None, typer.Option(metavar="WPM", help="Speech rate in words per minute.")]
 
 
 SpeechWavOption = Annotated[
     Path | None,
-    typer.Option("--speech-wav", help="Render every utterance to WAV files in this folder.", callback=folder_to_write),
+    typer.Option(
+        "--speech-wav",
+        metavar="FOLDER",
+        help="Render every utterance to WAV files in this folder.",
+        callback=folder_to_write,
+    ),
 ]
 
 
-RecordOption = Annotated[bool, typer.Option("--record/--no-record", help="Keep the session in --recordings.")]
+RecordOption = Annotated[
+    bool, typer.Option("--record/--no-record", metavar="", help="Keep the session in --recordings.")
+]
 
 
-VideoOption = Annotated[bool, typer.Option("--video/--no-video", help="Record the video (or landmarks only).")]
+VideoOption = Annotated[
+    bool, typer.Option("--video/--no-video", metavar="", help="Record the video (or landmarks only).")
+]
 
 
 RecordingsOption = Annotated[
     Path | None,
-    typer.Option(help="Where sessions are kept (default: your data folder, or `recordings` in config.toml)."),
+    typer.Option(
+        metavar="FOLDER", help="Where sessions are kept (default: your data folder, or `recordings` in config.toml)."
+    ),
 ]
 
 
@@ -190,11 +205,14 @@ def recordings_folder(folder: Path | None) -> Path:
     return folder if folder is not None else recordings_dir()
 
 
-PainOption = Annotated[int | None, typer.Option(min=0, max=10, help="Your pain now, 0–10 (kept with the session).")]
+PainOption = Annotated[
+    int | None, typer.Option(min=0, max=10, metavar="0-10", help="Your pain now, 0–10 (kept with the session).")
+]
 
 
 PainAfterOption = Annotated[
-    int | None, typer.Option(min=0, max=10, help="Pain after the session, 0–10 (else asked at the end).")
+    int | None,
+    typer.Option(min=0, max=10, metavar="0-10", help="Pain after the session, 0–10 (else asked at the end)."),
 ]
 
 

@@ -39,12 +39,16 @@ def measurements_markdown() -> str:
 
 @app.command("measurements")
 def list_measurements(
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print the README's Markdown table.")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", metavar="", help="Print the README's Markdown table.")
+    ] = False,
 ) -> None:
     """Every measurement an exercise rule can use, with its convention.
 
     Each also exists as `<name>_3d` from MediaPipe's world landmarks (view-independent joint
     angles) unless noted.
+
+    Example: `formcoach measurements --markdown`
     """
     if markdown:
         print(measurements_markdown())
@@ -76,7 +80,10 @@ def models_download(
     name: Annotated[str, typer.Argument(help="lite or heavy.")],
     url: Annotated[str | None, typer.Option(help="Fetch from this URL instead of MediaPipe's pinned one.")] = None,
 ) -> None:
-    """Download an optional official model bundle (needs internet). Verified before it is kept."""
+    """Download an optional official model bundle (needs internet). Verified before it is kept.
+
+    Example: `formcoach models download lite`
+    """
     models = load_manifest()
     if name not in models:
         raise FormcoachError(f"unknown model {name!r}; choose one of {', '.join(models)}")
@@ -91,7 +98,10 @@ def models_download(
 
 @exercises_app.command("list")
 def exercises_list() -> None:
-    """The exercises in the library."""
+    """The exercises in the library.
+
+    Example: `formcoach exercises list`
+    """
     table = Table("id", "name", "kind", "view", "sides", "target")
     for ex in load_library().values():
         if ex.hold:
@@ -106,7 +116,10 @@ def exercises_list() -> None:
 
 @exercises_app.command("show")
 def exercises_show(exercise_id: Annotated[str, typer.Argument(help="Exercise id, e.g. couch_stretch.")]) -> None:
-    """Everything about one exercise: placement, targets, rules and cues."""
+    """Everything about one exercise: placement, targets, rules and cues.
+
+    Example: `formcoach exercises show couch_stretch`
+    """
     ex = find_exercise(exercise_id)
     console.print(
         f"[bold]{safe_text(ex.name)}[/] ({ex.id}) — {ex.kind.value}, {ex.view.value} view, sides: {', '.join(ex.sides)}"
@@ -140,7 +153,10 @@ def exercises_show(exercise_id: Annotated[str, typer.Argument(help="Exercise id,
 def exercises_validate(
     paths: Annotated[list[Path] | None, typer.Argument(help="Exercise files (default: the whole library).")] = None,
 ) -> None:
-    """Check exercise files strictly; every problem names the file and the key."""
+    """Check exercise files strictly; every problem names the file and the key.
+
+    Example: `formcoach exercises validate my_exercises/*.toml`
+    """
     files = paths or exercise_files()
     failures = 0
     for path in files:

@@ -82,7 +82,9 @@ def replay_command(
     reanalyze: Annotated[
         bool,
         typer.Option(
-            "--reanalyze", help="Re-run the current exercise files on the recorded poses and show what changed."
+            "--reanalyze",
+            metavar="",
+            help="Re-run the current exercise files on the recorded poses and show what changed.",
         ),
     ] = False,
     csv_out: Annotated[
@@ -102,6 +104,8 @@ def replay_command(
 
     Keys: **space** pause · **,** / **.** step · **[** / **]** seek 5 s · **-** / **+** speed · **q** quit.
     With `--export`, `--reanalyze`, `--csv` or `--mot` it writes or reports instead of playing.
+
+    Example: `formcoach replay 2026-03-02_180000_lunge --export lunge.mp4`
     """
     from formcoach import replay as rp
     from formcoach.coach import display_available
@@ -167,7 +171,10 @@ def report(
     recordings: RecordingsOption = None,
 ) -> None:
     """One self-contained HTML page for a session: summary, each correction with a picture,
-    every measurement over time against its target band, and range of motion per side."""
+    every measurement over time against its target band, and range of motion per side.
+
+    Example: `formcoach report 2026-03-02_180000_lunge`
+    """
     from formcoach.report.session import write_session_report
 
     found = _recordings_in(_session_folder(session, recordings))
@@ -188,7 +195,10 @@ def history(
     recordings: RecordingsOption = None,
 ) -> None:
     """Progress over weeks: sessions per week against the plan (3–5 a week for 3–6 weeks),
-    streaks, range of motion per exercise and side, corrections and pain over time."""
+    streaks, range of motion per exercise and side, corrections and pain over time.
+
+    Example: `formcoach history`
+    """
     from formcoach.report.history import write_history
 
     recordings = recordings_folder(recordings)
@@ -206,7 +216,10 @@ def sessions_pain(
     after: Annotated[int | None, typer.Option(min=0, max=10, help="Pain after the session, 0–10.")] = None,
     recordings: RecordingsOption = None,
 ) -> None:
-    """Add or correct a session's pain ratings (shown in its report and in the history)."""
+    """Add or correct a session's pain ratings (shown in its report and in the history).
+
+    Example: `formcoach sessions pain 2026-03-02_180000_lunge --after 3`
+    """
     from formcoach.report.pain import save_pain
 
     save_pain(_session_folder(session, recordings), before, after)
@@ -215,7 +228,10 @@ def sessions_pain(
 
 @sessions_app.command("list")
 def sessions_list(recordings: RecordingsOption = None) -> None:
-    """Every recorded session, newest first; a damaged one is listed as damaged."""
+    """Every recorded session, newest first; a damaged one is listed as damaged.
+
+    Example: `formcoach sessions list`
+    """
     from formcoach.recording.reader import find_recordings
 
     recordings = recordings_folder(recordings)
@@ -296,10 +312,13 @@ def _show_recording(recording: Recording) -> None:
 @sessions_app.command("delete")
 def sessions_delete(
     session: Annotated[Path, typer.Argument(help="Recording folder or name.")],
-    yes: Annotated[bool, typer.Option("--yes", help="Don't ask.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", metavar="", help="Don't ask.")] = False,
     recordings: RecordingsOption = None,
 ) -> None:
-    """Delete a recorded session for good."""
+    """Delete a recorded session for good.
+
+    Example: `formcoach sessions delete 2026-03-02_180000_lunge`
+    """
     import shutil
 
     folder = _session_folder(session, recordings)

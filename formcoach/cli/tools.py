@@ -55,6 +55,8 @@ def angles(
     """Measure every frame of a clip: one CSV row per frame with each measurement in degrees or ratios.
 
     NaN means the landmarks for that measurement were not visible enough.
+
+    Example: `formcoach angles --source clip.mp4 --measure left_knee_flexion,trunk_lean --csv angles.csv`
     """
     wanted = tuple(n.strip() for n in names.split(",")) if names else tuple(MEASUREMENTS)
     unknown = [n for n in wanted if n not in MEASUREMENTS]
@@ -101,6 +103,8 @@ def bench(
     speaks (target ≤ 2 frame intervals), and re-analysis of the recorded poses without a
     model against real time (target ≥ 200×). `--soak MINUTES` instead coaches the clip in a
     loop and reports memory growth after warm-up (target < 50 MB) and per-frame time drift.
+
+    Example: `formcoach bench --source clip.mp4 --exercise glute_bridge --repeats 3`
     """
     model_path = resolve_model(model)
     exercise = find_exercise(exercise_id)
@@ -193,6 +197,8 @@ def evaluate(
 
     Every usable clip with a `coach_as` exercise is coached headless (no window, no sound, no
     recording) exactly as a live session; clips without one are listed as skipped.
+
+    Example: `formcoach eval ../shared/renders-wide/labels.toml --poses ~/.cache/formcoach-poses`
     """
     from dataclasses import asdict
 
