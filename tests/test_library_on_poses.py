@@ -265,7 +265,7 @@ SUPINE_HOLDS: dict[str, tuple[Callable[[str], Angles], dict[str, float]]] = {
     ),
     "strap_abductor_stretch": (
         abductor,
-        {"{side}_hip_abduction_3d": -30.0, "pelvis_tilt_3d": 0.0, "{side}_knee_flexion": 6.0},
+        {"{side}_hip_abduction_3d": -30.0, "{side}_knee_flexion": 6.0, "{other}_hip_flexion": 0.0},
     ),
 }
 SUPINE_FAULTS = [
