@@ -7,32 +7,28 @@ sessions through here, so they share one code path with the live coach.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from formcoach import __version__
 from formcoach.background import keep_opencv_single_threaded
 from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.routines import Routine
 from formcoach.exercises.schema import ExerciseDef
-from formcoach.feedback.cue_policy import CuePolicy, CueTrack, Utterance
-from formcoach.feedback.speech import SpeechWorker
+from formcoach.feedback.cue_policy import CuePolicy, Utterance
+from formcoach.feedback.speech import SpeechSink, SpeechWorker
+from formcoach.files import write_json
 from formcoach.pose import PoseEstimator
-from formcoach.pose.models import sha256_of
-from formcoach.recording.format import RECORDING_SCHEMA
-from formcoach.recording.writer import SessionRecorder, create_session_folder
+from formcoach.recording.writer import SessionRecorder, create_session_folder, recording_meta
 from formcoach.runner import coach_steps
 from formcoach.sources import FrameSource
-from formcoach.summary import SessionLog, Summary, write_json
-from formcoach.types import COUNT, SAFETY, Frame, Said, Sink, StageTimes, Step
+from formcoach.summary import SessionLog, Summary
+from formcoach.types import COUNT, SAFETY, Frame, Sink, StageTimes, Step
 
 if TYPE_CHECKING:
     from formcoach.feedback.window import CoachWindow, RestScreen
@@ -57,53 +53,10 @@ class CoachOptions:
     stop: Callable[[], bool] = field(default=lambda: False)  # a signal asked the run to stop
 
 
-class SpeechSink:
-    """Events → cue policy → speech worker; remembers the cue on screen."""
-
-    stage = "speech"
-
-    def __init__(self, worker: SpeechWorker, policy: CuePolicy, on_said: Callable[[Said], None] | None = None) -> None:
-        self.worker = worker
-        self.policy = policy
-        self.on_said = on_said  # the recorder keeps each cue, for a replay to show exactly these
-        self.cues = CueTrack()
-
-    @property
-    def cue_text(self) -> str:
-        return self.cues.text
-
-    def __call__(self, step: Step) -> None:
-        t = step.update.t
-        utterance = self.policy.offer(step.update.events, t, speaker_idle=not self.worker.busy)
-        said = None if utterance is None else Said(t, utterance.key, utterance.text)
-        if utterance is not None and said is not None:
-            self.worker.say(utterance)
-            if self.on_said is not None:
-                self.on_said(said)
-        self.cues.update(t, said)
-
-
 def display_available() -> bool:
     if sys.platform in ("win32", "darwin"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def recording_meta(exercise: ExerciseDef, source: FrameSource, model_path: Path | None) -> dict[str, Any]:
-    exercise_hash = hashlib.sha256(Path(exercise.path).read_bytes()).hexdigest() if exercise.path else ""
-    return {
-        "app": "formcoach",
-        "app_version": __version__,
-        "schema_version": RECORDING_SCHEMA,
-        "started_at": datetime.now().isoformat(timespec="seconds"),
-        "exercise": exercise.id,
-        "exercise_files": {exercise.id: {"path": exercise.path, "sha256": exercise_hash}},
-        "model_sha256": sha256_of(model_path) if model_path else "",
-        "source": source.name,
-        "width": source.size[0],
-        "height": source.size[1],
-        "fps": source.fps,
-    }
 
 
 @dataclass

@@ -7,13 +7,14 @@ creates for one is 0700 and every file 0600 on POSIX (elsewhere the modes are ig
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from formcoach.errors import FormcoachError
 
@@ -74,6 +75,11 @@ def atomic_writer(path: Path) -> Iterator[IO[str]]:
 def write_text_atomic(path: Path, text: str) -> None:
     with atomic_writer(path) as f:
         f.write(text)
+
+
+def write_json(data: dict[str, Any], path: Path) -> None:
+    """Write atomically and privately (0600): a reader never sees half a file."""
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def plain_name(name: str, what: str) -> str:

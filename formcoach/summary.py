@@ -18,16 +18,13 @@ documented interface that other tools read (see README, "Summary format"):
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from formcoach.exercises.schema import ExerciseDef, Kind
-from formcoach.files import write_text_atomic
 from formcoach.types import Event, EventKind, Step
 from formcoach.view import offset_from, wrap_deg
 
@@ -298,8 +295,3 @@ def build_summary(
         cues=tuple(records.cues),
         setup_hints=tuple(records.hints),
     )
-
-
-def write_json(data: dict[str, Any], path: Path) -> None:
-    """Write atomically and privately (0600): a reader never sees half a file."""
-    write_text_atomic(path, json.dumps(data, indent=2) + "\n")

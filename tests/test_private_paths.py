@@ -18,10 +18,9 @@ from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.routines import find_routine
 from formcoach.feedback.cue_policy import Utterance
 from formcoach.feedback.speech import SpeechWorker
-from formcoach.files import create_unique_dir
+from formcoach.files import create_unique_dir, write_json
 from formcoach.report.pain import save_pain
 from formcoach.report.session import write_session_report
-from formcoach.summary import write_json
 
 GOLDEN = Path(__file__).parent / "data" / "golden_bridge"
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")

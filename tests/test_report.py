@@ -19,13 +19,12 @@ import pytest
 from synthetic import Angles, Camera, concat, repeat, sequence
 
 from formcoach.checkers.session import ExerciseSession
-from formcoach.coach import recording_meta
 from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import find_exercise
 from formcoach.feedback.overlay import annotate_skeleton
 from formcoach.measurements import Unit
 from formcoach.pipeline import Analyzer, replay
-from formcoach.recording.writer import SessionRecorder
+from formcoach.recording.writer import SessionRecorder, recording_meta
 from formcoach.report import load_pain, save_pain, write_history, write_session_report
 from formcoach.report.history import (
     PainVerdict,

@@ -18,10 +18,9 @@ import pytest
 from footage import CLIPS, require
 
 from formcoach.checkers.session import ExerciseSession
-from formcoach.coach import SpeechSink
 from formcoach.exercises.loader import find_exercise
 from formcoach.feedback.cue_policy import CuePolicy
-from formcoach.feedback.speech import SpeechWorker
+from formcoach.feedback.speech import SpeechSink, SpeechWorker
 from formcoach.feedback.window import SMALLEST, WINDOW_TITLE, CoachWindow, screen_size, window_size
 from formcoach.pipeline import Analyzer, run
 from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator

@@ -211,7 +211,7 @@ def evaluate(
         err_console.print(f"[red]failed[/] {safe_text(file)}: {safe_text(message)}")
     if json_out:
         from formcoach.evaluation.score import aggregate
-        from formcoach.summary import write_json
+        from formcoach.files import write_json
 
         write_json(
             {"clips": [asdict(s) for s in scores], "overall": asdict(aggregate(scores)), "errors": errors}, json_out

@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from formcoach.background import move_off_the_loop_cpus
-from formcoach.feedback.cue_policy import Utterance
+from formcoach.feedback.cue_policy import CuePolicy, CueTrack, Utterance
 from formcoach.files import make_private_dir, touch_private
+from formcoach.types import Said, Step
 
 logger = logging.getLogger(__name__)
 
@@ -338,3 +339,29 @@ class SpeechWorker:
         }
         with (self._wav_dir / LOG_NAME).open("a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
+
+
+class SpeechSink:
+    """Events → cue policy → speech worker; remembers the cue on screen."""
+
+    stage = "speech"
+
+    def __init__(self, worker: SpeechWorker, policy: CuePolicy, on_said: Callable[[Said], None] | None = None) -> None:
+        self.worker = worker
+        self.policy = policy
+        self.on_said = on_said  # the recorder keeps each cue, for a replay to show exactly these
+        self.cues = CueTrack()
+
+    @property
+    def cue_text(self) -> str:
+        return self.cues.text
+
+    def __call__(self, step: Step) -> None:
+        t = step.update.t
+        utterance = self.policy.offer(step.update.events, t, speaker_idle=not self.worker.busy)
+        said = None if utterance is None else Said(t, utterance.key, utterance.text)
+        if utterance is not None and said is not None:
+            self.worker.say(utterance)
+            if self.on_said is not None:
+                self.on_said(said)
+        self.cues.update(t, said)

@@ -10,23 +10,27 @@ atomically at the end.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import queue
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import cv2
 
+from formcoach import __version__
 from formcoach.background import move_off_the_loop_cpus
 from formcoach.errors import FormcoachError
-from formcoach.files import create_unique_dir, make_private_dir, open_private, touch_private
+from formcoach.files import create_unique_dir, make_private_dir, open_private, touch_private, write_json
+from formcoach.pose.models import sha256_of
 from formcoach.recording.format import (
     EVENTS,
     META,
     POSES,
+    RECORDING_SCHEMA,
     SAID,
     SUMMARY,
     VIDEO,
@@ -34,8 +38,12 @@ from formcoach.recording.format import (
     pose_to_json,
     said_to_json,
 )
-from formcoach.summary import Summary, VideoCount, write_json
+from formcoach.summary import Summary, VideoCount
 from formcoach.types import ImageArray, Said, Step
+
+if TYPE_CHECKING:
+    from formcoach.exercises.schema import ExerciseDef
+    from formcoach.sources import FrameSource
 
 # The encoder may trail the loop by this much stream time; a kill -9 then loses at most this
 # (plus the frame being encoded). Half a second absorbs a hiccup of the disk or the scheduler.
@@ -174,3 +182,22 @@ class SessionRecorder:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def recording_meta(exercise: ExerciseDef, source: FrameSource, model_path: Path | None) -> dict[str, Any]:
+    """What ``meta.json`` says of a session: the versions, the exercise file and model it was
+    coached with (their hashes), and the source."""
+    exercise_hash = hashlib.sha256(Path(exercise.path).read_bytes()).hexdigest() if exercise.path else ""
+    return {
+        "app": "formcoach",
+        "app_version": __version__,
+        "schema_version": RECORDING_SCHEMA,
+        "started_at": datetime.now().isoformat(timespec="seconds"),
+        "exercise": exercise.id,
+        "exercise_files": {exercise.id: {"path": exercise.path, "sha256": exercise_hash}},
+        "model_sha256": sha256_of(model_path) if model_path else "",
+        "source": source.name,
+        "width": source.size[0],
+        "height": source.size[1],
+        "fps": source.fps,
+    }

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from formcoach.errors import FormcoachError
-from formcoach.summary import write_json
+from formcoach.files import write_json
 
 PAIN = "pain.json"
 PAIN_MIN, PAIN_MAX = 0, 10
