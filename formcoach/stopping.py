@@ -29,6 +29,11 @@ class StopRequest:
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
         if self.signum is None:
             self.signum = signum
+        # The stop is under way: further signals are ignored, also while the interpreter shuts
+        # down (it puts a Python handler back to the default there, and a second Ctrl-C then
+        # killed the process with -2 instead of its exit code 130; an ignored one it leaves).
+        for other in STOP_SIGNALS:
+            signal.signal(other, signal.SIG_IGN)
 
     @property
     def exit_code(self) -> int:
@@ -44,5 +49,6 @@ def stop_on_signals() -> Iterator[StopRequest]:
     try:
         yield request
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        if not request():  # once stopping, the process is on its way out, ignoring the rest
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
