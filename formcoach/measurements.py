@@ -473,94 +473,100 @@ def _pelvis_rotation(b: Body) -> float:
     return float(np.degrees(np.arctan2(line[2], abs(line[0]))))
 
 
+def _leg_angles(s: str) -> list[Measurement]:
+    """One leg's joint angles: knee and hip flexion, the bridge line, shin tilt, hip abduction."""
+    return [
+        Measurement(
+            f"{s}_knee_flexion",
+            Unit.DEG,
+            "0° when the shank is in line with the thigh; 90° at a right-angle knee.",
+            _knee_flexion(s),
+            sided(s, "knee"),
+            plane=Plane.SAGITTAL,
+            facing=_knee_facing(s),
+        ),
+        Measurement(
+            f"{s}_hip_flexion",
+            Unit.DEG,
+            "0° when the thigh is in line with the trunk (standing tall); + as the "
+            "knee moves forward of the trunk line, − behind it (extension).",
+            _hip_flexion(s),
+            sided(s, "hip"),
+            plane=Plane.SAGITTAL,
+        ),
+        Measurement(
+            f"{s}_knee_hip_shoulder",
+            Unit.DEG,
+            "Included knee–hip–shoulder angle: 180° when the three are in a straight "
+            "line (top of a bridge), smaller as the hip bends.",
+            _knee_hip_shoulder(s),
+            sided(s, "hip"),
+            plane=Plane.SAGITTAL,
+        ),
+        Measurement(
+            f"{s}_shin_angle",
+            Unit.DEG,
+            "0° when the shin (ankle→knee) is vertical; grows as it tips either way.",
+            _shin_angle(s),
+            sided(s, "ankle"),
+            plane=Plane.SAGITTAL,
+        ),
+        Measurement(
+            f"{s}_hip_abduction",
+            Unit.DEG,
+            "0° when the thigh hangs straight down the body's side; + as it moves out sideways, away from the midline.",
+            _hip_abduction(s),
+            sided(s, "hip"),
+            plane=Plane.FRONTAL,
+            facing=_abduction_facing(s),
+        ),
+    ]
+
+
+def _leg_offsets(s: str) -> list[Measurement]:
+    """Where one leg's knee and ankle stand from its ankle or hip, over the leg's length."""
+    return [
+        Measurement(
+            f"{s}_knee_over_ankle",
+            Unit.SHIN_LENGTHS,
+            "0 when the knee is straight above the ankle; + when it is ahead of the "
+            "ankle in the direction the person faces. Side view.",
+            _knee_over_ankle(s),
+            sided(s, "knee"),
+            world=False,
+            plane=Plane.SAGITTAL,
+        ),
+        Measurement(
+            f"{s}_ankle_x",
+            Unit.LEG_LENGTHS,
+            "Sideways offset of the ankle from its hip (x), over the leg's length; 0 straight "
+            "below or above the hip. In 3-D with {side}_ankle_depth_3d it traces leg circles.",
+            _ankle_offset(s, 0),
+            sided(s, "ankle"),
+        ),
+        Measurement(
+            f"{s}_ankle_y",
+            Unit.LEG_LENGTHS,
+            "Vertical offset of the ankle from its hip (y, down +), over the leg's length.",
+            _ankle_offset(s, 1),
+            sided(s, "ankle"),
+        ),
+        Measurement(
+            f"{s}_ankle_depth",
+            Unit.LEG_LENGTHS,
+            "Offset of the ankle from its hip toward (−) or away from (+) the camera (world z), "
+            "over the leg's length. A raised straight leg circling traces a circle in "
+            "({side}_ankle_x_3d, this) from any view; in the image a straight leg's offset "
+            "over its own length is a unit vector and only turns.",
+            _ankle_offset(s, 2),
+            sided(s, "ankle"),
+            image=False,
+        ),
+    ]
+
+
 def _sided_measurements() -> list[Measurement]:
-    out: list[Measurement] = []
-    for side in SIDES:
-        s = side
-        out += [
-            Measurement(
-                f"{s}_knee_flexion",
-                Unit.DEG,
-                "0° when the shank is in line with the thigh; 90° at a right-angle knee.",
-                _knee_flexion(s),
-                sided(s, "knee"),
-                plane=Plane.SAGITTAL,
-                facing=_knee_facing(s),
-            ),
-            Measurement(
-                f"{s}_hip_flexion",
-                Unit.DEG,
-                "0° when the thigh is in line with the trunk (standing tall); + as the "
-                "knee moves forward of the trunk line, − behind it (extension).",
-                _hip_flexion(s),
-                sided(s, "hip"),
-                plane=Plane.SAGITTAL,
-            ),
-            Measurement(
-                f"{s}_knee_hip_shoulder",
-                Unit.DEG,
-                "Included knee–hip–shoulder angle: 180° when the three are in a straight "
-                "line (top of a bridge), smaller as the hip bends.",
-                _knee_hip_shoulder(s),
-                sided(s, "hip"),
-                plane=Plane.SAGITTAL,
-            ),
-            Measurement(
-                f"{s}_shin_angle",
-                Unit.DEG,
-                "0° when the shin (ankle→knee) is vertical; grows as it tips either way.",
-                _shin_angle(s),
-                sided(s, "ankle"),
-                plane=Plane.SAGITTAL,
-            ),
-            Measurement(
-                f"{s}_hip_abduction",
-                Unit.DEG,
-                "0° when the thigh hangs straight down the body's side; + as it moves out "
-                "sideways, away from the midline.",
-                _hip_abduction(s),
-                sided(s, "hip"),
-                plane=Plane.FRONTAL,
-                facing=_abduction_facing(s),
-            ),
-            Measurement(
-                f"{s}_knee_over_ankle",
-                Unit.SHIN_LENGTHS,
-                "0 when the knee is straight above the ankle; + when it is ahead of the "
-                "ankle in the direction the person faces. Side view.",
-                _knee_over_ankle(s),
-                sided(s, "knee"),
-                world=False,
-                plane=Plane.SAGITTAL,
-            ),
-            Measurement(
-                f"{s}_ankle_x",
-                Unit.LEG_LENGTHS,
-                "Sideways offset of the ankle from its hip (x), over the leg's length; 0 straight "
-                "below or above the hip. In 3-D with {side}_ankle_depth_3d it traces leg circles.",
-                _ankle_offset(s, 0),
-                sided(s, "ankle"),
-            ),
-            Measurement(
-                f"{s}_ankle_y",
-                Unit.LEG_LENGTHS,
-                "Vertical offset of the ankle from its hip (y, down +), over the leg's length.",
-                _ankle_offset(s, 1),
-                sided(s, "ankle"),
-            ),
-            Measurement(
-                f"{s}_ankle_depth",
-                Unit.LEG_LENGTHS,
-                "Offset of the ankle from its hip toward (−) or away from (+) the camera (world z), "
-                "over the leg's length. A raised straight leg circling traces a circle in "
-                "({side}_ankle_x_3d, this) from any view; in the image a straight leg's offset "
-                "over its own length is a unit vector and only turns.",
-                _ankle_offset(s, 2),
-                sided(s, "ankle"),
-                image=False,
-            ),
-        ]
-    return out
+    return [m for side in SIDES for m in (*_leg_angles(side), *_leg_offsets(side))]
 
 
 def _role_measurements() -> list[Measurement]:
@@ -625,7 +631,7 @@ def _both_knees_flexion(b: Body) -> float:
     return min(values) if values else NAN
 
 
-def _whole_body_measurements() -> list[Measurement]:
+def _whole_body_angles() -> list[Measurement]:
     lm = Landmark
     return [
         Measurement(
@@ -677,6 +683,19 @@ def _whole_body_measurements() -> list[Measurement]:
             plane=Plane.FRONTAL,
         ),
         Measurement(
+            "pelvis_rotation",
+            Unit.DEG,
+            "Rotation of the hip line about the vertical: 0° when the hips face the camera square.",
+            _pelvis_rotation,
+            image=False,
+        ),
+    ]
+
+
+def _whole_body_ratios() -> list[Measurement]:
+    lm = Landmark
+    return [
+        Measurement(
             "knee_gap",
             Unit.HIP_WIDTHS,
             "Distance between the knees over the distance between the hips: 1 when the "
@@ -718,13 +737,12 @@ def _whole_body_measurements() -> list[Measurement]:
             world=False,
             plane=Plane.SAGITTAL,
         ),
-        Measurement(
-            "pelvis_rotation",
-            Unit.DEG,
-            "Rotation of the hip line about the vertical: 0° when the hips face the camera square.",
-            _pelvis_rotation,
-            image=False,
-        ),
+    ]
+
+
+def _sway_measurements() -> list[Measurement]:
+    """Where the hips and shoulders stand over the feet, over the leg length: standing circles and sways."""
+    return [
         Measurement(
             "hip_sway_depth",
             Unit.LEG_LENGTHS,
@@ -793,7 +811,9 @@ def _build_registry() -> dict[str, Measurement]:
         _sided_measurements()
         + _role_measurements()
         + _bilateral_measurements()
-        + _whole_body_measurements()
+        + _whole_body_angles()
+        + _whole_body_ratios()
+        + _sway_measurements()
         + _view_measurements()
     )
     registry = {m.name: m for m in base}
