@@ -412,11 +412,11 @@ def test_world_only_measurements_have_no_image_twin():
 
 
 @pytest.mark.parametrize(
-    ("unit", "value", "written", "gap"),
-    [(Unit.DEG, 87.6, "88°", 5.0), (Unit.HIP_WIDTHS, 0.347, "0.35 hip widths", 0.05)],
+    ("unit", "value", "written", "gap", "steady"),
+    [(Unit.DEG, 87.6, "88°", 5.0, 10.0), (Unit.HIP_WIDTHS, 0.347, "0.35 hip widths", 0.05, 0.1)],
 )
-def test_a_unit_writes_and_scales_itself(unit: Unit, value: float, written: str, gap: float) -> None:
+def test_a_unit_writes_and_scales_itself(unit: Unit, value: float, written: str, gap: float, steady: float) -> None:
     assert unit.written(value) == written
     assert unit.rep_gap == gap
-    assert unit.steady_rate == pytest.approx(2 * gap)
+    assert unit.steady_rate == steady
     assert all(isinstance(m.unit, Unit) for m in MEASUREMENTS.values())

@@ -26,7 +26,7 @@ STEADY_WINDOW_S = 0.3
 # shorter one passes before the words could be said.
 TOP_HOLD_SPOKEN_S = 2.0
 
-RepFlow = tuple[CoachPhase, list[RuleResult]]
+PhaseVerdicts = tuple[CoachPhase, list[RuleResult]]  # the frame's phase and its rules' verdicts
 
 
 class Progress(Protocol):
@@ -37,7 +37,7 @@ class Progress(Protocol):
     @property
     def held_s(self) -> float: ...
 
-    def update(self, metrics: Metrics, events: list[Event]) -> RepFlow: ...
+    def update(self, metrics: Metrics, events: list[Event]) -> PhaseVerdicts: ...
 
     def during_setup(self, metrics: Metrics) -> None: ...
 
@@ -84,7 +84,7 @@ class HoldProgress(_Plain):
     def _event(self, t: float, kind: EventKind, key: str = "hold", message: str = "") -> Event:
         return Event(t, kind, key, message, COUNT, self.side, {"held_s": round(self.timer.held_s, 2)})
 
-    def update(self, metrics: Metrics, events: list[Event]) -> RepFlow:
+    def update(self, metrics: Metrics, events: list[Event]) -> PhaseVerdicts:
         results = self.rules.judge(metrics, Phase.HOLD, events)
         if not self.sets.rest_over(metrics.t, events):
             return CoachPhase.REST, results
@@ -143,7 +143,7 @@ class CycleProgress(_Plain):
     def held_s(self) -> float:
         return 0.0
 
-    def update(self, metrics: Metrics, events: list[Event]) -> RepFlow:
+    def update(self, metrics: Metrics, events: list[Event]) -> PhaseVerdicts:
         results = self.rules.judge(metrics, Phase.ANY, events)
         if not self.sets.rest_over(metrics.t, events):
             return CoachPhase.REST, results
@@ -241,7 +241,7 @@ class RepProgress:
             return Phase.END
         return Phase.MOVING if self.counter.moving else Phase.START
 
-    def update(self, metrics: Metrics, events: list[Event]) -> RepFlow:
+    def update(self, metrics: Metrics, events: list[Event]) -> PhaseVerdicts:
         results = self.rules.judge(metrics, self._phase(), events)
         if not self.sets.rest_over(metrics.t, events):
             return CoachPhase.REST, results

@@ -359,8 +359,9 @@ class SpeechSink:
     def __call__(self, step: Step) -> None:
         t = step.update.t
         utterance = self.policy.offer(step.update.events, t, speaker_idle=not self.worker.busy)
-        said = None if utterance is None else Said(t, utterance.key, utterance.text)
-        if utterance is not None and said is not None:
+        said = None
+        if utterance is not None:
+            said = Said(t, utterance.key, utterance.text)
             self.worker.say(utterance)
             if self.on_said is not None:
                 self.on_said(said)
