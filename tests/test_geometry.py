@@ -305,6 +305,21 @@ def test_visibility_threshold_is_inclusive_at_half():
     assert math.isnan(below["left_knee_flexion"])
 
 
+def test_a_hidden_knee_still_counts_for_the_knees_height_difference():
+    # The far knee in supine hip shifting seen 31° off the feet end reads visibility 0.43-0.55
+    # while placed right: the swing measured against the person's own range keeps it, a joint
+    # angle does not.
+    a = Angles(left_hip=60.0, right_hip=20.0, left_knee=60.0, right_knee=20.0)
+    seen = values(make_pose(a, facing="camera"))
+    hidden = values(make_pose(a, facing="camera", visibility_overrides={Landmark.RIGHT_KNEE: 0.45}))
+    gone = values(make_pose(a, facing="camera", visibility_overrides={Landmark.RIGHT_KNEE: 0.29}))
+    assert seen["knee_height_diff"] > 0.3  # the left knee, lifted further, is higher
+    assert hidden["knee_height_diff"] == pytest.approx(seen["knee_height_diff"], abs=1e-9)
+    assert hidden["knee_height_gap"] == pytest.approx(abs(seen["knee_height_diff"]), abs=1e-9)
+    assert math.isnan(hidden["right_knee_flexion"])
+    assert math.isnan(gone["knee_height_diff"])
+
+
 def test_near_leg_is_read_for_bilateral_measurements():
     # The far (right, facing left) leg is hard to see and bent differently: the bilateral
     # knee_flexion must read the near leg.
