@@ -165,6 +165,7 @@ class RuleResult:
     value: float
     ok: bool | None  # None: not judged now (wrong phase, or the metric is unknown)
     direction: str = ""  # "below" or "above" when not ok
+    judged_frame: int | None = None  # an END rule's verdict: the rep's extreme frame it judged
 
 
 class Intent(StrEnum):

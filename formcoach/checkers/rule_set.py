@@ -100,7 +100,8 @@ class RuleSet:
             value = self.value(rule, peak)
             ok = rule.judge(value)
             results[:] = [r for r in results if r.rule_id != rule.id]
-            results.append(RuleResult(rule.id, value, ok, rule.cue_for(value)[0] if ok is False else ""))
+            direction = rule.cue_for(value)[0] if ok is False else ""
+            results.append(RuleResult(rule.id, value, ok, direction, peak.frame_index))
             if ok is False:
                 events.append(tracker.fail_event(t, value))
                 passed = passed and not rule.blocking

@@ -4,7 +4,7 @@ sharing the options and helpers of ``common``. The only package that talks to th
 from __future__ import annotations
 
 import sys
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -39,10 +39,36 @@ def main() -> None:
     run()
 
 
+def _plain_metavars(command: Any) -> None:
+    """`--help` in words: an option that takes a value shows its own name (``--side SIDE``)
+    unless it names one; flags and arguments (whose name is already shown) show no type
+    label — typer labels them ``<bool>``, ``<str>``, ``<path>``. typer's command tree (on its
+    own vendored click) is walked by attribute."""
+    for param in command.params:
+        if getattr(param, "opts", None) and param.param_type_name == "argument":
+            param.display_type_rich = lambda **_: None
+        elif param.metavar is None:
+            flag = getattr(param, "is_flag", False) or getattr(param, "count", False)
+            param.metavar = "" if flag else (param.name or "value").upper()
+    get_help_option = command.get_help_option
+
+    def help_option_without_type(ctx: Any) -> Any:
+        option = get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = help_option_without_type
+    for sub in getattr(command, "commands", {}).values():
+        _plain_metavars(sub)
+
+
 def run(argv: list[str] | None = None) -> None:
     """Runs one command: a clear one-line error and a non-zero exit instead of a traceback."""
+    command = typer.main.get_command(app)
+    _plain_metavars(command)
     try:
-        app(args=argv, prog_name="formcoach")
+        command.main(args=argv, prog_name="formcoach")
     except FormcoachError as error:
         _fail(str(error))
     except OSError as error:  # a file the user named that the system refuses: still one line

@@ -337,9 +337,10 @@ def _print_eval_figures(scores: list[ClipScore]) -> None:
         console.print(
             f"longest silence before coaching began: {overall.longest_silence_s:.1f} s ({safe_text(loudest.file)})"
         )
-    by_bucket = angle_mae_by_bucket(scores)
-    if by_bucket:
-        angles = Table("angle MAE (deg)", *buckets)
-        for name, errors in by_bucket.items():
-            angles.add_row(name, *(f"{errors[b]:.1f}" if b in errors else "–" for b in buckets))
-        console.print(angles)
+    for title, judged in (("angle MAE (deg)", False), ("judged by the rules (deg)", True)):
+        by_bucket = angle_mae_by_bucket(scores, judged)
+        if by_bucket:
+            angles = Table(title, *buckets)
+            for name, errors in by_bucket.items():
+                angles.add_row(name, *(f"{errors[b]:.1f}" if b in errors else "–" for b in buckets))
+            console.print(angles)

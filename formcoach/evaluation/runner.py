@@ -25,11 +25,11 @@ from formcoach.evaluation.pose_cache import (
 )
 from formcoach.evaluation.score import ClipOutcome
 from formcoach.exercises.loader import find_exercise
-from formcoach.exercises.schema import BOTH
+from formcoach.exercises.schema import BOTH, ExerciseDef
 from formcoach.measurements import measure
 from formcoach.sources import VideoFileSource
 from formcoach.summary import Summary
-from formcoach.types import Pose, Step
+from formcoach.types import Metrics, Pose, Step
 
 # Ground-truth column → (our measurement, conversion to our convention).
 GT_MEASUREMENTS: dict[str, tuple[str, Callable[[float], float]]] = {
@@ -82,17 +82,39 @@ def read_ground_truth(path: Path, front_leg: str = "") -> dict[int, dict[str, fl
     return truth
 
 
+# The angle families the issue tracker's targets are stated for: a measurement belongs to the
+# family its name ends with (front_knee_flexion, right_hip_flexion_3d, trunk_lean, …).
+JUDGED_FAMILIES = ("knee_flexion", "hip_flexion", "trunk_lean")
+RECENT_FRAMES = 900  # a rep's extreme is judged when it closes: within 30 s at 30 fps
+
+
+def family_of(name: str) -> str | None:
+    base = name.removesuffix("_3d")
+    return next((family for family in JUDGED_FAMILIES if base.endswith(family)), None)
+
+
 class AngleErrors:
-    """A sink summing |ours − truth| per measurement (image and _3d) over the frames."""
+    """A sink summing |ours − truth| per measurement over the frames.
+
+    Two figures: every measurement with a truth, image and ``_3d`` (what each space would
+    read), and the angles the checker judged, as it judged them: the value it was handed, in
+    the frames where a rule gave a verdict on it or the rep counter followed it (a rule
+    suspended in this view, or a measurement no rule reads, is not judged and not scored).
+    """
 
     stage = "evaluation"
 
-    def __init__(self, truth: dict[int, dict[str, float]]) -> None:
+    def __init__(self, truth: dict[int, dict[str, float]], exercise: ExerciseDef | None = None) -> None:
         self.truth = truth
+        self.exercise = exercise
         names = sorted({name for values in truth.values() for name in values})
         self.names = tuple(names + [f"{n}_3d" for n in names])
         self.sums = dict.fromkeys(self.names, 0.0)
         self.counts = dict.fromkeys(self.names, 0)
+        self.judged_sums = dict.fromkeys(JUDGED_FAMILIES, 0.0)
+        self.judged_counts = dict.fromkeys(JUDGED_FAMILIES, 0)
+        self._rule_metrics: dict[str, dict[str, str]] = {}
+        self._recent: dict[int, Metrics] = {}  # frame → what the checker was handed, for END verdicts
 
     def __call__(self, step: Step) -> None:
         true = self.truth.get(step.update.frame_index)
@@ -105,9 +127,52 @@ class AngleErrors:
             if expected is not None and math.isfinite(got):
                 self.sums[name] += abs(got - expected)
                 self.counts[name] += 1
+        self._judged(step)
+
+    def _judged(self, step: Step) -> None:
+        """The angles judged in this step, each on the frame it was judged on (an END rule's
+        verdict comes when its rep closes, on the rep's extreme frame)."""
+        if self.exercise is None:
+            return
+        update = step.update
+        self._recent[update.frame_index] = step.metrics
+        while len(self._recent) > RECENT_FRAMES:
+            del self._recent[next(iter(self._recent))]
+        bound = self._bound(update.side)
+        judged = {
+            (bound[r.rule_id], update.frame_index if r.judged_frame is None else r.judged_frame)
+            for r in update.rule_results
+            if r.ok is not None and r.rule_id in bound
+        }
+        if self.exercise.reps is not None:
+            judged.add((bound[""], update.frame_index))
+        for name, frame in judged:
+            family = family_of(name)
+            expected = self.truth.get(frame, {}).get(name.removesuffix("_3d"))
+            metrics = self._recent.get(frame)
+            got = metrics.get(name) if metrics is not None else math.nan
+            if family is not None and expected is not None and math.isfinite(got):
+                self.judged_sums[family] += abs(got - expected)
+                self.judged_counts[family] += 1
+
+    def _bound(self, side: str) -> dict[str, str]:
+        """Rule id → the metric it reads on ``side`` ("" → the rep counter's)."""
+        if side not in self._rule_metrics:
+            assert self.exercise is not None
+            exercise = self.exercise.for_side(side) if side in ("left", "right") else self.exercise
+            metrics = {rule.id: rule.metric for rule in exercise.rules}
+            if exercise.reps is not None:
+                metrics[""] = exercise.reps.metric
+            self._rule_metrics[side] = metrics
+        return self._rule_metrics[side]
 
     def mae(self) -> dict[str, float]:
         return {n: round(self.sums[n] / self.counts[n], 2) for n in self.names if self.counts[n]}
+
+    def judged_mae(self) -> dict[str, float]:
+        return {
+            f: round(self.judged_sums[f] / self.judged_counts[f], 2) for f in JUDGED_FAMILIES if self.judged_counts[f]
+        }
 
 
 def _cached_poses(video: Path, model_path: Path, cache_dir: Path) -> tuple[float, list[tuple[float, int, Pose | None]]]:
@@ -133,7 +198,7 @@ def evaluate_clip(
     unilateral = exercise.sides != (BOTH,)
     sides = (label.working_side,) if unilateral and label.working_side in ("left", "right") else None
     angles = (
-        AngleErrors(read_ground_truth(label.gt_csv, label.front_leg))
+        AngleErrors(read_ground_truth(label.gt_csv, label.front_leg), exercise)
         if label.gt_csv and label.gt_csv.exists()
         else None
     )
@@ -165,6 +230,7 @@ def evaluate_clip(
         detection_rate=result.detected / max(1, result.frames),
         fps=result.frames / busy_s if busy_s > 0 else 0.0,
         angle_mae=angles.mae() if angles else {},
+        judged_angle_mae=angles.judged_mae() if angles else {},
         started_t=started_t,
         longest_silence_s=silence_s,
     )

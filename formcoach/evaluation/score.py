@@ -41,6 +41,8 @@ class ClipOutcome:
     detection_rate: float
     fps: float
     angle_mae: dict[str, float] = field(default_factory=dict)
+    # The angles the checker judged, by family (knee_flexion, hip_flexion, trunk_lean).
+    judged_angle_mae: dict[str, float] = field(default_factory=dict)
     started_t: float | None = None  # when coaching began (None: it never did)
     longest_silence_s: float = 0.0  # longest time without a word before coaching began
 
@@ -76,6 +78,7 @@ class ClipScore:
     detection_rate: float
     fps: float
     angle_mae: dict[str, float]
+    judged_angle_mae: dict[str, float] = field(default_factory=dict)
     is_hold: bool = False  # a hold exercise: scored on its hold time, never on a count
     camera_offset_deg: float | None = None
     longest_silence_s: float = 0.0
@@ -132,6 +135,7 @@ def score_clip(label: ClipLabel, outcome: ClipOutcome, hold_exercise: bool) -> C
         detection_rate=outcome.detection_rate,
         fps=outcome.fps,
         angle_mae=outcome.angle_mae,
+        judged_angle_mae=outcome.judged_angle_mae,
         is_hold=hold_exercise,
         camera_offset_deg=label.camera_offset_deg,
         longest_silence_s=outcome.longest_silence_s,
@@ -193,12 +197,13 @@ def aggregate(scores: Sequence[ClipScore]) -> Aggregate:
     )
 
 
-def angle_mae_by_bucket(scores: Sequence[ClipScore]) -> dict[str, dict[str, float]]:
-    """Measurement → camera-offset bucket → mean of the clips' angle errors (degrees)."""
+def angle_mae_by_bucket(scores: Sequence[ClipScore], judged: bool = False) -> dict[str, dict[str, float]]:
+    """Measurement → camera-offset bucket → mean of the clips' angle errors (degrees); with
+    ``judged``, angle family → bucket → the error of the angles the checker judged."""
     sums: dict[str, dict[str, list[float]]] = {}
     for score in scores:
         if not score.bucket:
             continue
-        for name, error in score.angle_mae.items():
+        for name, error in (score.judged_angle_mae if judged else score.angle_mae).items():
             sums.setdefault(name, {}).setdefault(score.bucket, []).append(error)
     return {name: {bucket: _mean(v) for bucket, v in sorted(b.items())} for name, b in sorted(sums.items())}
