@@ -36,6 +36,12 @@ OCCLUDED_VISIBILITY = 0.3
 # With one leg hidden, the seen leg is the front one if its hip is flexed well past 40°, the
 # back one if well under it (split-stance fronts read 60-110°, backs −30-20°).
 SPLIT_STANCE_HIP_DEG, SPLIT_STANCE_MARGIN_DEG = 40.0, 20.0
+# The legs swap roles only when the other thigh leads by this much. In a held couch stretch
+# 14° off the side the hidden back knee is misplaced beside the front one (its thigh reads
+# 67–110° for ~0°), leading the front thigh by up to 25° on some frames: the front knee
+# then read the back one's 105–117° for 90°. An alternating lunge's new front thigh leads
+# by 60–100° at the bottom of its rep.
+FRONT_SWAP_DEG = 30.0
 NAN = float("nan")
 
 
@@ -60,6 +66,7 @@ class Body:
         self.points = gated
         self.visibility = visibility
         self.min_visibility = min_visibility
+        self.decided_front: str | None = None  # set once per pose (see ``front_leg``)
         self.dims = points.shape[1]
         self.view = view
         self.world = world  # the same pose's world landmarks, for an image body
@@ -70,7 +77,9 @@ class Body:
         if min_visibility == self.min_visibility:
             return self
         world = None if self.world is None else self.world.with_floor(min_visibility)
-        return Body(self._raw, self.visibility, self.view, world, min_visibility)
+        body = Body(self._raw, self.visibility, self.view, world, min_visibility)
+        body.decided_front = self.decided_front
+        return body
 
     def shank(self, side: str) -> FloatArray:
         return self.s(side, "ankle") - self.s(side, "knee")
@@ -136,7 +145,12 @@ class Body:
 
     @cached_property
     def front_side(self) -> str | None:
-        """The leg whose thigh points further forward (None when unknown)."""
+        """The front leg decided for this pose, else this body's own guess."""
+        return self.decided_front or self.leading_side
+
+    @cached_property
+    def leading_side(self) -> str | None:
+        """The leg whose thigh points further forward in this body alone (None when unknown)."""
         left, right = self.hip_flexion("left"), self.hip_flexion("right")
         if np.isfinite(left) and np.isfinite(right):
             return "left" if left >= right else "right"
@@ -895,11 +909,22 @@ def parts_in_frame(pose: Pose) -> frozenset[str]:
     return frozenset(part for part, indices in _PART_LANDMARKS.items() if any(inside[i] for i in indices))
 
 
-def measure(pose: Pose | None, names: tuple[str, ...], t: float, frame_index: int) -> Metrics:
+def front_leg(body: Body, previous: str | None) -> str | None:
+    """This pose's front leg: the one whose thigh leads, kept from the previous frame until
+    the other leads by ``FRONT_SWAP_DEG`` (or alone is seen clearly forward)."""
+    guess = body.leading_side
+    if not previous or guess is None or guess == previous:
+        return guess
+    lead = body.hip_flexion(guess) - body.hip_flexion(previous)
+    return guess if not math.isfinite(lead) or lead > FRONT_SWAP_DEG else previous
+
+
+def measure(pose: Pose | None, names: tuple[str, ...], t: float, frame_index: int, previous_front: str = "") -> Metrics:
     """The named measurements of one pose (all NaN and ``visible=False`` without a pose).
 
     Each is taken from the space it holds in from where the camera stands (see
-    ``Measurement.value``); ``suspended`` names those the image cannot judge from this view
+    ``Measurement.value``); ``previous_front`` is the last frame's front leg (the legs swap
+    roles only on a clear lead); ``suspended`` names those the image cannot judge from this view
     and nothing else can stand in for.
     """
     if pose is None:
@@ -907,6 +932,14 @@ def measure(pose: Pose | None, names: tuple[str, ...], t: float, frame_index: in
     view = camera_view(pose.world) if pose.world is not None else None
     world = Body(pose.world, pose.visibility, view) if pose.world is not None else None
     image = Body(pose.xy, pose.visibility, view, world)
+    # The front leg as the sagittal measurements see it (the image where it shows that
+    # plane), decided once: the image and world values blended for a front-leg measurement
+    # must be of the same leg.
+    roles = image if image_judgeable(Plane.SAGITTAL, view) or world is None else world
+    front = front_leg(roles, previous_front)
+    for body in (image, world):
+        if body is not None:
+            body.decided_front = front
     values = {name: MEASUREMENTS[name].value(image, world) for name in names}
     suspended = frozenset(
         name
@@ -915,15 +948,13 @@ def measure(pose: Pose | None, names: tuple[str, ...], t: float, frame_index: in
         and MEASUREMENTS[name].space is not Space.WORLD
         and not image_judgeable(MEASUREMENTS[name].plane, view)
     )
-    # The front leg as the sagittal measurements see it: the image where it shows that plane.
-    roles = image if image_judgeable(Plane.SAGITTAL, view) or world is None else world
     return Metrics(
         t,
         frame_index,
         values,
         facing_of(image),
         parts_in_frame=parts_in_frame(pose),
-        front_side=roles.front_side or "",
+        front_side=front or "",
         view=view,
         suspended=suspended,
     )

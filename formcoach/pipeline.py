@@ -23,10 +23,13 @@ class Measurer:
     def __init__(self, metric_names: tuple[str, ...], smoother: PoseSmoother | None = None) -> None:
         self.smoother = smoother or PoseSmoother()
         self.metric_names = metric_names
+        self.front_side = ""  # kept through frames without a pose: the legs keep their roles
 
     def __call__(self, t: float, frame_index: int, raw_pose: Pose | None) -> tuple[Pose | None, Metrics]:
         pose = self.smoother(raw_pose, t)
-        return pose, measure(pose, self.metric_names, t, frame_index)
+        metrics = measure(pose, self.metric_names, t, frame_index, self.front_side)
+        self.front_side = metrics.front_side or self.front_side
+        return pose, metrics
 
 
 class Analyzer:

@@ -320,6 +320,22 @@ def test_a_hidden_knee_still_counts_for_the_knees_height_difference():
     assert math.isnan(gone["knee_height_diff"])
 
 
+def test_the_legs_keep_their_roles_until_the_other_thigh_clearly_leads():
+    # A hidden back knee misplaced beside the front one makes its thigh lead by up to 25°
+    # on a frame: the front leg stays. A new front leg in an alternating lunge leads by far more.
+    names = ("front_knee_flexion", "back_knee_flexion")
+    misread = make_pose(Angles(left_hip=85.0, right_hip=105.0, left_knee=90.0, right_knee=150.0))
+    kept = measure(misread, names, 0.0, 0, previous_front="left")
+    assert kept.front_side == "left"
+    assert kept.values["front_knee_flexion"] == pytest.approx(90.0, abs=TOL)
+    assert kept.values["back_knee_flexion"] == pytest.approx(150.0, abs=TOL)
+    assert measure(misread, names, 0.0, 0).front_side == "right"  # no history: the leading thigh
+    lunge = make_pose(Angles(left_hip=-5.0, right_hip=80.0, left_knee=60.0, right_knee=90.0))
+    swapped = measure(lunge, names, 0.0, 0, previous_front="left")
+    assert swapped.front_side == "right"
+    assert swapped.values["front_knee_flexion"] == pytest.approx(90.0, abs=TOL)
+
+
 def test_near_leg_is_read_for_bilateral_measurements():
     # The far (right, facing left) leg is hard to see and bent differently: the bilateral
     # knee_flexion must read the near leg.
