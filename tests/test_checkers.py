@@ -17,7 +17,7 @@ from formcoach.checkers.session import ExerciseSession
 from formcoach.exercises.loader import find_exercise as find_library_exercise
 from formcoach.exercises.schema import CycleSpec, ExerciseDef, HoldSpec, Phase, RepSpec, Rule
 from formcoach.pipeline import Analyzer, replay
-from formcoach.types import EventKind, Facing, Metrics
+from formcoach.types import Event, EventKind, Facing, Metrics
 
 # -- helpers -----------------------------------------------------------------------------
 
@@ -763,7 +763,7 @@ def test_relative_signal_counts_small_swings_whatever_their_level_and_size(offse
     for i in range(int(26.4 * 30)):
         t = i / 30
         value = offset + amplitude * math.sin(2 * math.pi * t / 2.2)
-        excursion = counter.update(t, signal.update(t, value))
+        excursion = counter.update(t, abs(signal.update(t, value)))
         reps += excursion is not None and counter.counts(excursion)
     assert reps in (21, 22, 23)  # 24 swings in 26.4 s, less the first half window
 
@@ -778,8 +778,8 @@ def test_relative_signal_replays_its_warm_up_so_the_first_swing_counts() -> None
     for i in range(int(26.4 * 30)):
         t = i / 30
         live = signal.update(t, 0.4 + 0.2 * math.sin(2 * math.pi * t / 2.2))
-        for sample in [*signal.take_warm_up(), (t, live)]:
-            excursion = counter.update(*sample)
+        for sample_t, swing in [*signal.take_warm_up(), (t, live)]:
+            excursion = counter.update(sample_t, abs(swing))
             if excursion is not None and counter.counts(excursion):
                 starts.append(excursion.start_t)
     assert len(starts) in (23, 24)  # 24 swings; the last may not be back by the end
@@ -791,7 +791,7 @@ def test_relative_signal_stays_quiet_on_noise_below_the_smallest_swing() -> None
     signal = RelativeSignal(4.0, min_spread=0.05)
     rng = np.random.default_rng(1)
     values = [signal.update(i / 30, 0.3 + 0.005 * rng.standard_normal()) for i in range(300)]
-    assert max(v for v in values if math.isfinite(v)) < 0.7
+    assert max(abs(v) for v in values if math.isfinite(v)) < 0.7
 
 
 # -- keys: intents applied between frames ------------------------------------------------------
@@ -814,3 +814,28 @@ def test_skip_and_restart_are_applied_by_the_runner_between_frames() -> None:
     session.apply(Intent.SKIP_SIDE, 0.9)
     done = session.update(Metrics(1.0, 3, {}, visible=False))
     assert done.finished and EventKind.EXERCISE_DONE in [e.kind for e in done.events]
+
+
+def test_each_hip_shift_is_counted_for_the_side_the_knees_tip_to() -> None:
+    # The knees' height difference swings + (left knee up: a tip to the right) then − every
+    # 2.2 s, around a level and at a scale of this camera's own.
+    from formcoach.checkers.progress import RepProgress
+    from formcoach.checkers.rule_set import RuleSet
+
+    exercise = find_library_exercise("supine_hip_shifting")
+    progress = RepProgress(exercise, "both", RuleSet(exercise, "both", per_rep=True))
+    legs = []
+    for i in range(22 * 30):
+        t = i / 30
+        swing = 0.6 * math.sin(2 * math.pi * t / 4.4)  # + for 2.2 s, then − for 2.2 s
+        metrics = Metrics(t, i, {"knee_height_diff": 1.2 + swing, "knee_gap": 0.3, "thigh_angle_3d": 10.0})
+        events: list[Event] = []
+        progress.update(metrics, events)
+        for e in events:
+            if e.kind is EventKind.REP_DONE:
+                middle = (float(e.data["start_s"]) + e.t) / 2
+                tipped = "right" if math.sin(2 * math.pi * middle / 4.4) > 0 else "left"
+                legs.append((e.data["leg"], tipped))
+    assert len(legs) >= 8  # 10 swings in 22 s
+    assert all(counted == tipped for counted, tipped in legs), legs
+    assert {tipped for _, tipped in legs} == {"left", "right"}

@@ -332,9 +332,10 @@ class RelativeSignal:
     cameras 25–45° off, swinging only ±0.1–0.8): the value is smoothed (``smoothing_s``), its
     running median over ``window_s`` taken as the centre, and its distance from the centre
     divided by the running spread (the 90th percentile of those distances, at least
-    ``min_spread``). Each swing to either side and back then rises to ~1 and falls to ~0,
-    whatever the offset or the scale. NaN until half a window has been seen; the samples
-    seen until then are judged once, then (``take_warm_up``), for the counter to replay.
+    ``min_spread``). Each swing then reaches ~±1 on its side (+ above the centre, − below)
+    and comes back to ~0, whatever the offset or the scale: its size is what the counter
+    follows, its sign which way the swing went. NaN until half a window has been seen; the
+    samples seen until then are judged once, then (``take_warm_up``), for the counter to replay.
     """
 
     def __init__(self, window_s: float, min_spread: float, smoothing_s: float = 0.15) -> None:
@@ -368,8 +369,8 @@ class RelativeSignal:
         spread = max(distances[int(0.9 * (len(distances) - 1))], self.min_spread)
         if not self.ready:
             self.ready = True
-            self.warm_up = [(ht, abs(v - centre) / spread) for ht, v in list(self._history)[:-1]]
-        return abs(self._smoothed - centre) / spread
+            self.warm_up = [(ht, (v - centre) / spread) for ht, v in list(self._history)[:-1]]
+        return (self._smoothed - centre) / spread
 
     def take_warm_up(self) -> list[tuple[float, float]]:
         """The samples seen before the centre could be judged, judged now (once): replayed into

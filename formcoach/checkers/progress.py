@@ -186,8 +186,12 @@ class SteadyWindow:
         return max(values) - min(values) <= self.rate * (t1 - t0)
 
 
-def leg_of_rep(exercise: ExerciseDef, side: str, peak: Metrics | None) -> str:
-    """The leg that did a rep: by the exercise's ``leg_by`` measurement at its extreme, or the front leg."""
+def leg_of_rep(exercise: ExerciseDef, side: str, peak: Metrics | None, peak_swing: float = math.nan) -> str:
+    """The leg (or side) of a rep: the way its swing went (``swing_sides``), by the exercise's
+    ``leg_by`` measurement at its extreme, or the front leg."""
+    swing_sides = exercise.reps.swing_sides if exercise.reps else None
+    if swing_sides is not None:
+        return "" if not math.isfinite(peak_swing) else swing_sides[0 if peak_swing > 0 else 1]
     if peak is None:
         return ""
     legs = exercise.reps.leg_metrics() if exercise.reps else None
@@ -211,6 +215,7 @@ class RepProgress:
         self.reps, self.set_index = 0, 1
         self.sets = Sets(exercise, side, exercise.reps.sets, exercise.reps.rest_s)
         self._peak_metrics: Metrics | None = None
+        self._peak_swing = math.nan  # a relative swing's signed value at its extreme
         self._end_position_s = 0.0
         self._last_t: float | None = None
 
@@ -219,14 +224,23 @@ class RepProgress:
         """Time held still in good form at the end position (the top of a bridge)."""
         return self._end_position_s
 
-    def _value(self, metrics: Metrics) -> float:
-        """What the counter follows: the measurement, or its swing relative to the person's own range."""
+    def _swing(self, metrics: Metrics) -> float:
+        """The measurement, or its signed swing relative to the person's own range."""
         value = metrics.get(self.spec.metric)
         return self._relative.update(metrics.t, value) if self._relative is not None else value
 
+    def _follow(self, t: float, swing: float) -> Excursion | None:
+        """One sample to the counter (a relative swing by its size), noting which way the
+        swing went at its extreme."""
+        value = abs(swing) if self._relative is not None else swing
+        excursion = self.counter.update(t, value)
+        if self.counter.moving and self.counter.peak_t == t:
+            self._peak_swing = swing
+        return excursion
+
     def during_setup(self, metrics: Metrics) -> None:
         # Keep the counter primed through setup; nothing it closes now is counted.
-        self.counter.update(metrics.t, self._value(metrics))
+        self._follow(metrics.t, self._swing(metrics))
 
     def started(self, ready_since: float) -> None:
         # Setup counts as confirmed from when it began to hold: a rep the user started
@@ -251,16 +265,17 @@ class RepProgress:
         return CoachPhase(self._phase().value), results
 
     def _feed(self, metrics: Metrics, events: list[Event], results: list[RuleResult]) -> None:
-        value = self._value(metrics)
+        swing = self._swing(metrics)
         if self._relative is not None:
             # The swing's first samples, judged once its centre is known: a shift begun
             # during the warm-up counts (the first shift of a session was always lost).
-            for warm_t, warm_value in self._relative.take_warm_up():
-                warm = self.counter.update(warm_t, warm_value)
+            for warm_t, warm_swing in self._relative.take_warm_up():
+                warm = self._follow(warm_t, warm_swing)
                 if warm is not None:
                     self._close(warm, metrics, events, results)
         was_at_end, last_t = self.counter.at_end, self._last_t
-        excursion = self.counter.update(metrics.t, value)
+        excursion = self._follow(metrics.t, swing)
+        value = abs(swing) if self._relative is not None else swing
         self._say_top_hold(metrics.t, was_at_end, last_t, events)
         self._last_t = metrics.t
         self._steady.add(metrics.t, value)
@@ -286,7 +301,7 @@ class RepProgress:
     def _close(self, excursion: Excursion, metrics: Metrics, events: list[Event], results: list[RuleResult]) -> None:
         """A rep if it went all the way in good form; else, if it was a real try, a partial."""
         form_ok = self.rules.judge_peak(self._peak_metrics, metrics.t, events, results)
-        leg = leg_of_rep(self.exercise, self.side, self._peak_metrics)
+        leg = leg_of_rep(self.exercise, self.side, self._peak_metrics, self._peak_swing)
         self._peak_metrics = None
         if self.counter.short_hold(excursion):
             text = words.hold_top(self.spec.hold_end_s)

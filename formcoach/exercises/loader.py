@@ -244,6 +244,7 @@ def _reps(table: TomlTable, sides: tuple[str, ...]) -> RepSpec:
         window_s=table.number("window_s", 4.0, positive=True),
         min_spread=table.non_negative("min_spread", 0.0),
         rest_margin=table.number("rest_margin", None, positive=True),
+        swing_sides=_swing_sides(table, relative),
     )
     if spec.rest_margin is not None and spec.rest_margin >= abs(end - start):
         gap = abs(end - start)
@@ -259,6 +260,15 @@ def _reps(table: TomlTable, sides: tuple[str, ...]) -> RepSpec:
             )
     table.done()
     return spec
+
+
+def _swing_sides(table: TomlTable, relative: bool) -> tuple[str, str] | None:
+    sides = table.strings("swing_sides", ())
+    if not sides:
+        return None
+    if not relative or sorted(sides) != ["left", "right"]:
+        raise table.error("swing_sides", 'needs relative = true and names ["left", "right"] in either order')
+    return sides[0], sides[1]
 
 
 def _hold(table: TomlTable) -> HoldSpec:

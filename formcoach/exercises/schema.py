@@ -154,6 +154,9 @@ class RepSpec:
     # knee-hip-shoulder reads 120-150°): the start band moves in to this far past the level
     # held at rest, never further out than ``start``. None: ``start`` as written.
     rest_margin: float | None = None
+    # A relative swing's side: the side a rep is counted for when its swing goes + (first)
+    # or − (second), e.g. the side the knees tip to in hip shifting. None: not by the swing.
+    swing_sides: tuple[str, str] | None = None
 
     def leg_metrics(self) -> tuple[str, str] | None:
         return (
