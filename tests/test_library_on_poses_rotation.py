@@ -305,9 +305,9 @@ def test_clamshell_whole_leg_lift_is_cued_feet_together() -> None:
     assert 2.0 + 0.8 <= fails[0].t <= 2.0 + 2.0 + CUE_SLACK_S  # on the first lift
 
 
-# Not covered: butterfly's faults (both rules are non-blocking, and a heels-out or feet-apart
-# fault moves feet_gap_3d and knee_flexion_3d together, so one rule cannot be faulted alone in
-# the time given).
+# Not covered: butterfly's feet rules (non-blocking, and a heels-out or feet-apart fault moves
+# feet_gap_3d and knee_flexion_3d together, so one rule cannot be faulted alone in the time
+# given); its forward lean is faulted in tests/test_library_on_poses_source_cues.py.
 
 
 def test_supine_twist_tabletop_is_not_a_twist() -> None:
