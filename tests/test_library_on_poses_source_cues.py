@@ -38,18 +38,9 @@ from test_library_on_poses import (
     values_at,
     with_fault,
 )
-from test_library_on_poses_rotation import butterfly, supine_figure_four
+from test_library_on_poses_rotation import butterfly, legs_of, supine_figure_four
 
 from formcoach.types import EventKind
-
-
-def _other(side: str) -> str:
-    return "right" if side == "left" else "left"
-
-
-def _legs(side: str, mine: dict[str, float], others: dict[str, float], **body: float) -> Angles:
-    legs = {f"{side}_{j}": v for j, v in mine.items()} | {f"{_other(side)}_{j}": v for j, v in others.items()}
-    return Angles(**legs, **body)
 
 
 def check_spoken_fault(
@@ -91,7 +82,7 @@ KNEELING_SIDE = {"posture": "kneeling", "facing": "left", "legs_follow_trunk": F
 
 
 def couch(side: str, back_knee: float = 150.0) -> Angles:
-    return _legs(side, {"hip": 0.0, "knee": back_knee}, {"hip": 90.0, "knee": 90.0})
+    return legs_of(side, {"hip": 0.0, "knee": back_knee}, {"hip": 90.0, "knee": 90.0})
 
 
 @pytest.mark.parametrize("side", ["left", "right"])
@@ -200,7 +191,7 @@ def test_shoulders_off_the_floor_are_cued_and_the_clock_runs(
 
 def leg_raises(bottom_knee: float, reps: int = 3) -> list[Keyframe]:
     def at(lift: float) -> Angles:
-        return _legs("left", {"abduction": lift}, {"knee": bottom_knee})
+        return legs_of("left", {"abduction": lift}, {"knee": bottom_knee})
 
     keyframes: list[Keyframe] = [(0.0, at(0.0)), (1.5, at(0.0))]
     for _ in range(reps):
@@ -236,7 +227,7 @@ def test_leg_raises_with_the_bottom_leg_curled_up_are_cued() -> None:
 
 
 def wall_kneel(side: str, back_knee: float = 90.0) -> Angles:
-    return _legs(side, {"hip": 0.0, "knee": back_knee}, {"hip": 90.0, "knee": 90.0}, trunk_lean=30.0)
+    return legs_of(side, {"hip": 0.0, "knee": back_knee}, {"hip": 90.0, "knee": 90.0}, trunk_lean=30.0)
 
 
 # Prone leg twist (on the back, as 004's steps say): the crossed {side} leg as in the supine
