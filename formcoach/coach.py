@@ -26,6 +26,7 @@ from formcoach.files import write_json
 from formcoach.pose import PoseEstimator
 from formcoach.recording.writer import SessionRecorder, create_session_folder, recording_meta
 from formcoach.runner import coach_steps
+from formcoach.safety import WARM_UP
 from formcoach.sources import FrameSource
 from formcoach.summary import SessionLog, Summary
 from formcoach.types import COUNT, SAFETY, Frame, Sink, StageTimes, Step
@@ -268,7 +269,7 @@ def coach_routine(
             intro = (
                 f"Next: {exercise.name}. {exercise.placement}"
                 if number > 1
-                else f"{routine.name}. First: {exercise.name}. {exercise.placement}"
+                else f"{routine.name}. {WARM_UP} First: {exercise.name}. {exercise.placement}"
             )
             speech.say(Utterance(t, intro, SAFETY, "routine", t))
             step_options = replace(options, record_dir=folder, summary_json=None)

@@ -42,6 +42,11 @@ SPLIT_STANCE_HIP_DEG, SPLIT_STANCE_MARGIN_DEG = 40.0, 20.0
 # then read the back one's 105–117° for 90°. An alternating lunge's new front thigh leads
 # by 60–100° at the bottom of its rep.
 FRONT_SWAP_DEG = 30.0
+# A split stance parts the thighs by this much hip flexion or more (half-kneeling and couch
+# stretches 100-140°, lunge bottoms ~100°). Under it both thighs point forward: the landmarker
+# has put a hidden back leg onto the front one (a couch stretch 20° off the side view read both
+# at ~80°), and nothing measured on "the back leg" is about the back leg.
+SPLIT_STANCE_MIN_DEG = 45.0
 NAN = float("nan")
 
 
@@ -416,6 +421,18 @@ def _by_role(role: str, per_side: Callable[[str], Callable[[Body], float]]) -> C
     return compute
 
 
+def _split_back(per_side: Callable[[str], Callable[[Body], float]]) -> Callable[[Body], float]:
+    """The back leg's measurement while the thighs are split (``SPLIT_STANCE_MIN_DEG``), else NaN."""
+
+    def compute(b: Body) -> float:
+        front, back = b.front_side, b.back_side
+        if front is None or back is None or not b.hip_flexion(front) - b.hip_flexion(back) >= SPLIT_STANCE_MIN_DEG:
+            return NAN
+        return per_side(back)(b)
+
+    return compute
+
+
 def _best(*facings: float) -> float:
     """The most squarely facing of several joints (the image reads the best-seen leg)."""
     known = [f for f in facings if math.isfinite(f)]
@@ -627,14 +644,25 @@ def _role_measurements() -> list[Measurement]:
                 _by_role(role, _hip_flexion),
                 plane=Plane.SAGITTAL,
             ),
-            Measurement(
-                f"{role}_shin_angle",
-                Unit.DEG,
-                f"Shin of the {role} leg from vertical, 0° upright.",
-                _by_role(role, _shin_angle),
-                plane=Plane.SAGITTAL,
-            ),
         ]
+    out += [
+        Measurement(
+            "front_shin_angle",
+            Unit.DEG,
+            "Shin of the front leg from vertical, 0° upright.",
+            _by_role("front", _shin_angle),
+            plane=Plane.SAGITTAL,
+        ),
+        Measurement(
+            "back_shin_angle",
+            Unit.DEG,
+            "Shin of the back leg from vertical: 0° with the ankle under the knee, ~100° with the shin flat "
+            "behind a knee on the floor, ~180° with the shin up a wall behind (couch stretch). Only in a split "
+            f"stance (thighs ≥ {SPLIT_STANCE_MIN_DEG:g}° apart in hip flexion); NaN when both thighs point forward.",
+            _split_back(_shin_angle),
+            plane=Plane.SAGITTAL,
+        ),
+    ]
     return out
 
 

@@ -42,13 +42,13 @@ from formcoach.measurements import measure
 from formcoach.types import EventKind
 
 
-def _other(side: str) -> str:
+def other_side(side: str) -> str:
     return "right" if side == "left" else "left"
 
 
-def _legs(side: str, mine: dict[str, float], others: dict[str, float], **body: float) -> Angles:
+def legs_of(side: str, mine: dict[str, float], others: dict[str, float], **body: float) -> Angles:
     """``mine`` for ``side``'s leg, ``others`` for the other leg (joint → degrees)."""
-    legs = {f"{side}_{j}": v for j, v in mine.items()} | {f"{_other(side)}_{j}": v for j, v in others.items()}
+    legs = {f"{side}_{j}": v for j, v in mine.items()} | {f"{other_side(side)}_{j}": v for j, v in others.items()}
     return Angles(**legs, **body)
 
 
@@ -56,21 +56,21 @@ def _legs(side: str, mine: dict[str, float], others: dict[str, float], **body: f
 # 90/90 lunge: kneeling side view, {side} knee down (thigh vertical, shin flat behind: knee 90°),
 # the other foot flat in front (hip 90°, knee 90°), torso upright.
 def lunge_90_90(side: str, lean: float = 0.0) -> Angles:
-    return _legs(side, {"hip": 0.0, "knee": 90.0}, {"hip": 90.0, "knee": 90.0}, trunk_lean=lean)
+    return legs_of(side, {"hip": 0.0, "knee": 90.0}, {"hip": 90.0, "knee": 90.0}, trunk_lean=lean)
 
 
 # Lizard: trunk tipped 75° forward; the front thigh level (posture frame, reads 90 + 75 = 165°
 # against the trunk), shin vertical; the straight back leg (knee 5°) reaches the floor behind,
 # 29.6° below level (hip at one shin's height).
 def lizard(side: str, back_knee: float = 5.0) -> Angles:
-    return _legs(side, {"hip": 90.0, "knee": 90.0}, {"hip": -60.4, "knee": back_knee}, trunk_lean=75.0)
+    return legs_of(side, {"hip": 90.0, "knee": 90.0}, {"hip": -60.4, "knee": back_knee}, trunk_lean=75.0)
 
 
 # Seated hamstring stretch, on a chair: both thighs level (hip 90°), the {side} leg out nearly
 # straight (knee 10°), the other foot flat (knee 90°), trunk folded 45° forward from the hips:
 # knee–hip–shoulder reads 90 − lean = 45°.
 def seated_hamstring(side: str, lean: float = 45.0) -> Angles:
-    return _legs(side, {"hip": 90.0, "knee": 10.0}, {"hip": 90.0, "knee": 90.0}, trunk_lean=lean)
+    return legs_of(side, {"hip": 90.0, "knee": 10.0}, {"hip": 90.0, "knee": 90.0}, trunk_lean=lean)
 
 
 # Pigeon, upright trunk: front thigh level forward (hip 90°), knee 120° with 75° external
@@ -81,14 +81,14 @@ def seated_hamstring(side: str, lean: float = 45.0) -> Angles:
 # −90°, knee 10°).
 def pigeon(side: str, back_knee: float = 10.0) -> Angles:
     front = {"hip": 90.0, "knee": 120.0, "rotation": 75.0}
-    return _legs(side, front, {"hip": -90.0, "knee": back_knee})
+    return legs_of(side, front, {"hip": -90.0, "knee": back_knee})
 
 
 # Supine figure four: the other thigh pulled in (hip 80°, knee 90°); the crossed {side} leg at
 # hip 80°, knee 120°, 30° out, 80° external rotation puts its ankle just below the other knee.
 def supine_figure_four(side: str, held_hip: float = 80.0) -> Angles:
     crossed = {"hip": 80.0, "knee": 120.0, "abduction": 30.0, "rotation": 80.0}
-    return _legs(side, crossed, {"hip": held_hip, "knee": 90.0})
+    return legs_of(side, crossed, {"hip": held_hip, "knee": 90.0})
 
 
 # Standing figure four: sitting back on the other leg (posture frame: thigh 60° forward, knee
@@ -96,14 +96,14 @@ def supine_figure_four(side: str, held_hip: float = 80.0) -> Angles:
 # 90° external rotation) rests its ankle on the other thigh just above the knee.
 def standing_figure_four(side: str, lean: float = 30.0) -> Angles:
     crossed = {"hip": 60.0, "knee": 120.0, "abduction": 30.0, "rotation": 90.0}
-    return _legs(side, crossed, {"hip": 60.0, "knee": 60.0}, trunk_lean=lean)
+    return legs_of(side, crossed, {"hip": 60.0, "knee": 60.0}, trunk_lean=lean)
 
 
 # Supine twist to {side}: from hook lying (hips 45°, knees 90°) both knees fall 60° to {side}
 # (that thigh out, the other across), turning about the thighs by 30° (that hip external, the
 # other internal): the shins lie 72° from vertical, legs parallel.
 def supine_twist(side: str, knee: float = 90.0) -> Angles:
-    return _legs(
+    return legs_of(
         side,
         {"hip": 45.0, "knee": knee, "abduction": 60.0, "rotation": 30.0},
         {"hip": 45.0, "knee": knee, "abduction": -60.0, "rotation": -30.0},
@@ -210,7 +210,7 @@ def test_hold_fault_is_cued_and_pauses(
 ) -> None:
     mark_known_gap(request, exercise_id, side, camera_yaw["deg"])
     pose_for, pose_kwargs, expected = HOLDS[exercise_id]
-    other = _other(side)
+    other = other_side(side)
     good_value = next(v for k, v in expected.items() if k.format(side=side, other=other) == measured)
     check_hold_fault(exercise_id, side, rule_id, (pose_for(side), good_value), (bad, bad_value), measured, cue,
                      **pose_kwargs)  # fmt: skip
@@ -223,7 +223,7 @@ def test_hold_fault_is_cued_and_pauses(
 # (the file counts 8 → 20), feet gap 1.0 → 1.17 hip widths (max 2.2). One rep every 2 s.
 def clamshell(opening: float) -> Angles:
     u = opening / 25.0
-    return _legs(
+    return legs_of(
         "left", {"hip": 45.0, "knee": 90.0, "abduction": opening, "rotation": 23.0 * u}, {"hip": 45.0, "knee": 90.0}
     )
 
@@ -297,7 +297,7 @@ def test_clamshell_whole_leg_lift_is_cued_feet_together() -> None:
     # The top leg lifted whole, the foot following (30° abduction, no rotation): feet gap 2.08.
     exercise = bound("clamshell", "left")
     rule = rule_of(exercise, "feet_together")
-    lift = _legs("left", {"hip": 45.0, "knee": 90.0, "abduction": 30.0}, {"hip": 45.0, "knee": 90.0})
+    lift = legs_of("left", {"hip": 45.0, "knee": 90.0, "abduction": 30.0}, {"hip": 45.0, "knee": 90.0})
     steps = run("clamshell", clamshell_reps(lift, 2), "left", FPS, posture="side_lying")
     assert max(s.metrics.values["feet_gap"] for s in steps) == pytest.approx(2.08, abs=0.03)
     fails = events(steps, EventKind.RULE_FAIL, key=rule.id)
@@ -305,15 +305,15 @@ def test_clamshell_whole_leg_lift_is_cued_feet_together() -> None:
     assert 2.0 + 0.8 <= fails[0].t <= 2.0 + 2.0 + CUE_SLACK_S  # on the first lift
 
 
-# Not covered: butterfly's faults (both rules are non-blocking, and a heels-out or feet-apart
-# fault moves feet_gap_3d and knee_flexion_3d together, so one rule cannot be faulted alone in
-# the time given).
+# Not covered: butterfly's feet rules (non-blocking, and a heels-out or feet-apart fault moves
+# feet_gap_3d and knee_flexion_3d together, so one rule cannot be faulted alone in the time
+# given); its forward lean is faulted in tests/test_library_on_poses_source_cues.py.
 
 
 def test_supine_twist_tabletop_is_not_a_twist() -> None:
     # Knees up with the feet off the floor reads shin_angle_3d 90 like knees fallen to the side;
     # the side view's hip angle (90 vs 45) keeps the clock from starting.
-    table = _legs("left", {"hip": 90.0, "knee": 90.0}, {"hip": 90.0, "knee": 90.0})
+    table = legs_of("left", {"hip": 90.0, "knee": 90.0}, {"hip": 90.0, "knee": 90.0})
     steps = run("supine_twist", [(0.0, table), (5.0, table)], "left", FPS, posture="supine", facing="left")
     values = steps[-1].metrics.values
     assert values["shin_angle_3d"] == pytest.approx(90.0, abs=0.5)

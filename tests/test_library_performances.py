@@ -143,6 +143,10 @@ class Performance:
         for rule in self.exercise.rules:
             if rule.metric == spec.metric and not rule.relative:
                 peak = good_value(rule) if spec.past_end(good_value(rule)) else peak
+        # A depth rule whose fault lies short of the end position (a squat too shallow to
+        # count): every try turns back there, and each is judged at its deepest frame.
+        if self.fault is not None and self.fault.metric == spec.metric and not spec.past_end(bad_value(self.fault)):
+            peak = bad_value(self.fault)
         legs = spec.leg_metrics()
         index = 0
         reps = 3

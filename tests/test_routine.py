@@ -16,6 +16,7 @@ from formcoach.coach import CoachOptions, coach_routine
 from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.routines import Routine, RoutineStep
 from formcoach.feedback.speech import SpeechWorker
+from formcoach.safety import WARM_UP
 from formcoach.types import Step
 
 FIXTURES = Path(__file__).parent / "data" / "exercises"
@@ -84,7 +85,7 @@ def test_exercises_run_in_turn_with_rests_timed_on_the_frames(monkeypatch: pytes
     assert rests_taken(times) == pytest.approx([REST_S, REST_S], abs=1.5 / FPS)
     transitions = [text for text in said if text.startswith(("Bridges", "Rest", "Next"))]
     assert transitions == [
-        "Bridges. First: Glute bridge. " + bridge_routine().steps[0].exercise.placement,
+        f"Bridges. {WARM_UP} First: Glute bridge. " + bridge_routine().steps[0].exercise.placement,
         f"Rest for {REST_S:g} seconds.",
         "Next: Glute bridge. " + bridge_routine().steps[1].exercise.placement,
         f"Rest for {REST_S:g} seconds.",

@@ -14,6 +14,7 @@ from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.schema import BOTH
 from formcoach.pose.models import resolve_model
+from formcoach.safety import SAFETY_NOTE, WARM_UP
 from formcoach.stopping import StopRequest, stop_on_signals
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ def coach(
     with stop_on_signals() as stop:
         with live_run(source, camera, model_path, f"Coaching {exercise.name}") as (frames, estimator, advance):
             console.print(f"[bold]{safe_text(exercise.name)}[/]: {safe_text(exercise.placement)}")
+            console.print(SAFETY_NOTE)
             options = replace(options, stop=stop)
             result = coach_session(exercise, frames, estimator, options, model_path, on_step=advance)
         _report([result.summary], result.recording, Pain(pain, pain_after), stop)
@@ -211,6 +213,7 @@ def routine(
         with live_run(source, camera, model_path, plan.name) as (frames, estimator, advance):
             minutes = plan.planned_s / 60
             console.print(f"[bold]{safe_text(plan.name)}[/]: {len(plan.steps)} exercises, about {minutes:.0f} minutes")
+            console.print(f"{SAFETY_NOTE} {WARM_UP}")
             result = coach_routine(plan, frames, estimator, replace(options, stop=stop), model_path, on_step=advance)
         console.print(result.progress.closing(plan.name))
         _report(result.summaries, result.recording, Pain(pain, pain_after), stop)

@@ -14,10 +14,12 @@ from rich.table import Table
 
 from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import exercise_files, find_exercise, load_library, parse_exercise
+from formcoach.exercises.table import band_text, dose_text, library_markdown
 from formcoach.logs import log_path
 from formcoach.measurements import MEASUREMENTS
-from formcoach.places import MODELS_DIR, config_path
+from formcoach.places import EXERCISES_DIR, MODELS_DIR, config_path
 from formcoach.pose.models import download_model, load_manifest, resolve_model, sha256_of
+from formcoach.safety import SAFETY_NOTE
 from formcoach.sources import list_cameras
 
 if TYPE_CHECKING:
@@ -104,14 +106,27 @@ def exercises_list() -> None:
     """
     table = Table("id", "name", "kind", "view", "sides", "target")
     for ex in load_library().values():
-        if ex.hold:
-            target = f"hold {ex.hold.min_s:g}–{ex.hold.max_s:g} s"
-        elif ex.reps:
-            target = f"{ex.reps.sets} × {ex.reps.target} reps"
-        else:
-            target = f"{ex.cycles.target} circles each way" if ex.cycles else ""
-        table.add_row(ex.id, ex.name, ex.kind.value, ex.view.value, ", ".join(ex.sides), target)
+        table.add_row(ex.id, ex.name, ex.kind.value, ex.view.value, ", ".join(ex.sides), dose_text(ex))
     console.print(table)
+
+
+@exercises_app.command("table")
+def exercises_table(
+    out: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="Write the page here.")] = None,
+) -> None:
+    """The shipped library as one Markdown page: each exercise's source cues, rules and advice.
+
+    Example: `formcoach exercises table --out docs/exercises.md`
+    """
+    page = library_markdown(load_library(EXERCISES_DIR))
+    if out is None:
+        print(page, end="")
+        return
+    try:
+        out.write_text(page, encoding="utf-8")
+    except OSError as error:
+        raise FormcoachError(f"cannot write {out}: {error.strerror}") from None
+    console.print(f"wrote {safe_text(out)}")
 
 
 @exercises_app.command("show")
@@ -141,12 +156,17 @@ def exercises_show(exercise_id: Annotated[str, typer.Argument(help="Exercise id,
         )
     table = Table("rule", "measurement", "good band", "phases", "blocking", "cues")
     for rule in ex.rules:
-        band = f"{rule.minimum:g} … {rule.maximum:g}".replace("-inf", "−∞").replace("inf", "∞")
         cues = " / ".join(c for c in (rule.cue_below, rule.cue_above) if c)
-        table.add_row(rule.id, rule.metric, band, ", ".join(rule.phases), "yes" if rule.blocking else "no", cues)
+        blocking = "yes" if rule.blocking else "no"
+        table.add_row(rule.id, rule.metric, band_text(rule), ", ".join(rule.phases), blocking, cues)
     console.print(table)
     for advice in ex.advice:
         console.print(f"Advice: {safe_text(advice)}")
+    for cue in ex.source_cues:
+        checked = ", ".join(cue.checked_by) or "spoken as advice"
+        why = f" — {safe_text(cue.why)}" if cue.why else ""
+        console.print(f"Source: “{safe_text(cue.says)}” → {checked}{why}")
+    console.print(f"[bold]Safety[/]: {SAFETY_NOTE}")
 
 
 @exercises_app.command("validate")

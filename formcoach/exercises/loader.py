@@ -23,6 +23,7 @@ from formcoach.exercises.schema import (
     RepSpec,
     Rule,
     Setup,
+    SourceCue,
     View,
     bind_side,
 )
@@ -380,6 +381,7 @@ def parse_exercise(path: Path) -> ExerciseDef:
         reps=_reps(reps_table, sides) if kind is Kind.REPS and reps_table else None,
         cycles=_cycles(cycles_table, sides) if kind is Kind.CYCLES and cycles_table else None,
         advice=top.strings("advice", ()),
+        source_cues=_source_cues(top, kind, rules),
         description=top.get("description", str, ""),
         path=str(path),
     )
@@ -422,6 +424,28 @@ def _rules(top: TomlTable, kind: Kind, sides: tuple[str, ...]) -> tuple[Rule, ..
         if kind is Kind.REPS and Phase.HOLD in rule.phases:
             raise top.error(f"rules[{i}].phases", '"hold" is for hold exercises; use start, moving, end or any')
     return rules
+
+
+def _source_cues(top: TomlTable, kind: Kind, rules: tuple[Rule, ...]) -> tuple[SourceCue, ...]:
+    """``[[source_cues]]``: each cue a cited source gives, checked by rules or the kind's table,
+    or left as advice with the reason why."""
+    checkers = {r.id for r in rules} | {"setup", kind.value}
+    cues = []
+    for table in top.subs("source_cues"):
+        says = table.get("says", str).strip()
+        if not says:
+            raise table.error("says", "quote what the source says")
+        checked_by = table.strings("checked_by", ())
+        for name in checked_by:
+            if name not in checkers:
+                known = ", ".join(sorted(checkers))
+                raise table.error("checked_by", f"{name!r} is neither a rule id nor this file's table; use {known}")
+        why = table.get("why", str, "").strip()
+        if not checked_by and not why:
+            raise table.error("why", "a cue no rule checks needs the reason a camera cannot judge it")
+        cues.append(SourceCue(says=says, checked_by=checked_by, why=why))
+        table.done()
+    return tuple(cues)
 
 
 def _cues(top: TomlTable) -> Cues:

@@ -199,6 +199,17 @@ class CycleSpec:
 
 
 @dataclass(frozen=True)
+class SourceCue:
+    """One thing a cited source says to do, verbatim, and how the file handles it: the rules
+    (or the ``setup`` table, or the kind's ``hold``/``reps``/``cycles`` table) that check it, and/or why a camera cannot
+    (or can only partly) judge it, so it stays spoken advice."""
+
+    says: str
+    checked_by: tuple[str, ...] = ()
+    why: str = ""
+
+
+@dataclass(frozen=True)
 class Cues:
     start: str
     done: str
@@ -223,6 +234,7 @@ class ExerciseDef:
     reps: RepSpec | None = None
     cycles: CycleSpec | None = None
     advice: tuple[str, ...] = ()
+    source_cues: tuple[SourceCue, ...] = ()
     description: str = ""
     path: str = ""
     posture: Posture = Posture.ANY
