@@ -33,7 +33,7 @@ def own_exercise(folder: Path, exercise_id: str, name: str) -> Path:
 
 def test_without_settings_the_shipped_library_and_the_users_data_folder(config: Path, tmp_path: Path) -> None:
     assert not config.exists()
-    assert len(load_library()) == len(list(EXERCISES_DIR.glob("*.toml"))) == 28
+    assert len(load_library()) == len(list(EXERCISES_DIR.glob("*.toml"))) == 30
     assert recordings_dir() == tmp_path / "data" / "formcoach" / "recordings"
 
 
@@ -43,11 +43,11 @@ def test_a_users_folder_adds_exercises_and_replaces_a_shipped_one_of_the_same_id
     own_exercise(mine, "glute_bridge", "Glute bridge, my way")
     config.write_text('exercise_dirs = ["mine"]\nrecordings = "~/sessions"\n')
     library = load_library()
-    assert len(library) == 29
+    assert len(library) == 31
     assert library["my_bridge"].name == "My bridge"
     assert library["glute_bridge"].name == find_exercise("glute_bridge").name == "Glute bridge, my way"
     assert find_exercise("squat").path == str(EXERCISES_DIR / "squat.toml")
-    assert len(exercise_files()) == 30  # both of the user's files and every shipped one, for validate
+    assert len(exercise_files()) == 32  # both of the user's files and every shipped one, for validate
     assert recordings_dir() == Path("~/sessions").expanduser()
 
 
