@@ -22,6 +22,9 @@ registry should read back):
   instead, so the measured hip flexion becomes ``hip + trunk_lean``. ``trunk_side`` tips
   the trunk toward the person's left. ``pelvis_tilt`` moves the left hip toward the head
   (up, standing) and the right hip away, without moving the trunk or the legs' directions.
+  ``pelvis_roll`` turns the pelvis and both legs about the body's long axis through the hip
+  that stays put, the left hip coming forward for + (lying on the back: lifted off the
+  floor, the right hip down), the right for −; the trunk stays, so the hips' midpoint moves.
 * Postures and facings:
 
   ========== ======================================================================
@@ -97,6 +100,7 @@ class Angles:
     trunk_lean: float = 0.0
     trunk_side: float = 0.0
     pelvis_tilt: float = 0.0
+    pelvis_roll: float = 0.0
     left_rotation: float = 0.0  # hip rotation about the thigh's long axis, + external
     right_rotation: float = 0.0
 
@@ -111,7 +115,12 @@ class Angles:
                 swapped[f.name] = getattr(self, "right_" + f.name[5:])
             elif f.name.startswith("right_"):
                 swapped[f.name] = getattr(self, "left_" + f.name[6:])
-        return replace(self, **swapped, trunk_side=-self.trunk_side, pelvis_tilt=-self.pelvis_tilt)
+        mirrored_trunk = {
+            "trunk_side": -self.trunk_side,
+            "pelvis_tilt": -self.pelvis_tilt,
+            "pelvis_roll": -self.pelvis_roll,
+        }
+        return replace(self, **swapped, **mirrored_trunk)
 
 
 def angles(**kwargs: float) -> Angles:
@@ -230,6 +239,14 @@ def skeleton_3d(
         p[sided(side, "ankle")] = ankle
         p[sided(side, "heel")] = ankle - seg.heel_back * foot + seg.foot_drop * sole
         p[sided(side, "foot_index")] = ankle + seg.toe_forward * foot + seg.foot_drop * sole
+
+    if a.pelvis_roll:
+        # A hip lifted off the floor: the pelvis and legs turn about the long axis through
+        # the other hip, which stays down.
+        pivot = p[sided("right" if a.pelvis_roll > 0 else "left", "hip")].copy()
+        legs = [sided(side, part) for side in SIDES for part in ("hip", "knee", "ankle", "heel", "foot_index")]
+        for index in legs:
+            p[index] = pivot + _rotate(p[index] - pivot, U0, -a.pelvis_roll)
 
     mid_shoulder = seg.trunk * U_t
     for side in SIDES:
