@@ -243,6 +243,37 @@ def test_setup_shows_the_hint_and_an_arrow_where_the_feet_leave_the_picture() ->
     assert text_rows(out, (200, 335, 1080, 410)) >= 30  # the hint below it
 
 
+def arrow_points_down(image: ImageArray, x0: int, x1: int) -> bool:
+    """Whether the amber arrow in columns x0..x1 has its head (its widest rows) at the bottom."""
+    ys, xs = np.nonzero(np.all(image[:, x0:x1] == np.array(AMBER, dtype=np.uint8), axis=-1))
+    top, bottom = int(ys.min()), int(ys.max())
+    assert bottom - top >= 150, (top, bottom)  # a tall arrow, not a speck
+    span = (bottom - top) // 4
+    width_at = [int(np.ptp(xs[(ys >= y) & (ys < y + span)])) for y in (top, bottom - span)]
+    assert max(width_at) >= 2 * min(width_at)  # a head and a shaft
+    return width_at[1] > width_at[0]
+
+
+@pytest.mark.parametrize(
+    ("exercise", "posture", "hint", "down"),
+    [
+        ("glute_bridge", Posture.UPRIGHT, "Lie down on the floor to start, as the exercise shows.", True),
+        ("couch_stretch", Posture.ON_BACK, "Stand up, or kneel or sit upright, to start.", False),
+    ],
+)
+def test_setup_points_the_way_into_the_exercises_posture(
+    exercise: str, posture: Posture, hint: str, down: bool
+) -> None:
+    image = np.full((720, 1280, 3), 90, np.uint8)
+    pose = lunge_pose(1280, 720)
+    metrics = replace(lunge_metrics(pose), view=CameraView(posture, 90.0, 0.0))
+    step = step_of(image, pose, metrics, CoachPhase.SETUP, exercise=exercise)
+    out = draw_overlay(image, step, find_exercise(exercise), ScreenState("", setup_hint=hint))
+    assert arrow_points_down(out, 62, 142) is down  # left of the hint: down to lie down, up to get up
+    other = draw_overlay(image, step, find_exercise(exercise), ScreenState("", setup_hint="Step back."))
+    assert pixels_of(other[:, 62:142], AMBER) == 0  # another hint on screen: no posture arrows
+
+
 def test_replays_show_the_recorded_frame_rate_and_no_made_up_latency() -> None:
     track = ScreenTrack(find_exercise("glute_bridge"))
     pose = lunge_pose(1280, 720)

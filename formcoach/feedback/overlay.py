@@ -20,7 +20,14 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from formcoach.checkers.setup import ESTIMATE_MARGIN_DEG, view_offset, view_problem
+from formcoach.checkers.setup import (
+    ESTIMATE_MARGIN_DEG,
+    POSTURE_WORDS,
+    PostureChange,
+    posture_change,
+    view_offset,
+    view_problem,
+)
 from formcoach.exercises.schema import ExerciseDef, View
 from formcoach.feedback import hud
 from formcoach.feedback.anchors import anchor, label
@@ -213,9 +220,23 @@ def _edge_arrows(canvas: ImageArray, pose: Pose, parts: tuple[str, ...]) -> None
         arrow(canvas, (x0, y0), (x0 + dx * length, y0 + dy * length), AMBER, scale.px(10))
 
 
+def _posture_arrow(canvas: ImageArray, change: PostureChange) -> None:
+    """Setup: a tall arrow left of the hint (the right holds the count and the compass), down
+    to lie down, up to get up."""
+    height, width = canvas.shape[:2]
+    scale = Scale(canvas)
+    top, bottom = height // 2 - scale.px(200), height // 2 + scale.px(100)
+    tail, head = (top, bottom) if change is PostureChange.LIE_DOWN else (bottom, top)
+    x = round(width * 0.08)
+    arrow(canvas, (x, tail), (x, head), AMBER, scale.px(16))
+
+
 def _setup(canvas: ImageArray, pose: Pose | None, metrics: Metrics, exercise: ExerciseDef, hint: str) -> None:
     if pose is not None and not all(p in metrics.parts_in_frame for p in exercise.setup.parts):
         _edge_arrows(canvas, pose, exercise.setup.parts)
+    change = posture_change(exercise, metrics.view)
+    if change is not None and hint == POSTURE_WORDS[change]:  # the arrow goes with the words on screen
+        _posture_arrow(canvas, change)
     hud.draw_setup(canvas, hint)
 
 
