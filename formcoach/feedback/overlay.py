@@ -185,7 +185,7 @@ def _compass(canvas: ImageArray, view: CameraView | None, exercise: ExerciseDef)
     cv2.circle(canvas, camera, scale.px(9), AMBER if outside else GREEN, -1, cv2.LINE_AA)
     if outside:
         _camera_arrow(canvas, centre, radius, view.azimuth_deg, offset)
-    text = f"camera {offset:+.0f}°"
+    text = f"camera {offset:+z.0f}°"
     px = scale.px(22)
     put(canvas, text, centre[0] - text_width(text, px) // 2, centre[1] + radius + scale.px(8), px, WHITE)
 
