@@ -274,6 +274,18 @@ def test_setup_points_the_way_into_the_exercises_posture(
     assert pixels_of(other[:, 62:142], AMBER) == 0  # another hint on screen: no posture arrows
 
 
+def test_in_setup_the_hint_is_written_once_not_again_on_the_cue_band() -> None:
+    # A three-line hint on the band covered the camera compass (couch stretch, 4:3 video).
+    image = np.full((720, 1280, 3), 90, np.uint8)
+    pose = lunge_pose(1280, 720)
+    step = step_of(image, pose, lunge_metrics(pose), CoachPhase.SETUP)
+    hint = "Turn to your left, side-on to the camera, or move the camera to your right."
+    same = draw_overlay(image, step, find_exercise("lunge"), ScreenState(hint, setup_hint=hint))
+    other = draw_overlay(image, step, find_exercise("lunge"), ScreenState("Three", setup_hint=hint))
+    assert text_rows(same, (0, 640, 1280, 720)) == 0  # no band: the hint is in the setup box
+    assert text_rows(other, (0, 640, 1280, 720)) >= 20  # another cue still has its band
+
+
 def test_replays_show_the_recorded_frame_rate_and_no_made_up_latency() -> None:
     track = ScreenTrack(find_exercise("glute_bridge"))
     pose = lunge_pose(1280, 720)

@@ -291,5 +291,6 @@ def draw_overlay(image: ImageArray, step: Step, exercise: ExerciseDef, screen: S
         _setup(canvas, pose, metrics, bound, screen.setup_hint)
     if screen.readout is not None:
         hud.draw_readout(canvas, screen.readout, count_bottom)
-    hud.draw_cue(canvas, screen.cue)
+    if not (update.phase is CoachPhase.SETUP and screen.cue == screen.setup_hint):  # said once, in the setup box
+        hud.draw_cue(canvas, screen.cue)
     return hud.draw_paused(canvas) if screen.paused else canvas
