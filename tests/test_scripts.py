@@ -23,17 +23,19 @@ def fake_machine(tmp_path: Path, uid: int, installed: set[str], tools: tuple[str
         "id": f"echo {uid}",
         # dpkg-query -W -f='${Status}' PACKAGE: "installed" for the packages in ``installed``
         "dpkg-query": f'case " {" ".join(installed)} " in *" ${{@: -1}} "*) echo "ok installed";; *) exit 1;; esac',
-        "apt-get": f'echo "apt-get $*" >> {log}',
+        "apt-get": f'echo "apt-get $*" >> {log}; echo "debconf: delaying package configuration"',
+        "broken-apt-get": '[ "$1" = update ] && exit 0; echo "E: Unable to locate package ${@: -1}"; exit 100',
         "sudo": f'echo "sudo $*" >> {log}; "$@"',
         "brew": f'echo "brew $*" >> {log}',
     }
     for name in ("uname", "id", "dpkg-query", *tools):
-        script = bin_dir / name
+        script = bin_dir / name.removeprefix("broken-")
         script.write_text(f"#!{shutil.which('bash')}\n{stand_ins[name]}\n")
         script.chmod(0o755)
-    grep = shutil.which("grep")
-    assert grep is not None
-    (bin_dir / "grep").symlink_to(grep)
+    for tool in ("grep", "mktemp", "tail", "rm"):
+        real = shutil.which(tool)
+        assert real is not None
+        (bin_dir / tool).symlink_to(real)
     return {"PATH": str(bin_dir), "LOG": str(log)}
 
 
@@ -53,7 +55,7 @@ def test_root_installs_only_what_is_missing(tmp_path: Path) -> None:
     env = fake_machine(tmp_path, 0, {"espeak-ng", "libgl1"}, ("apt-get",))
     result = need(env, "espeak-ng libgl1 xvfb tesseract-ocr")
     assert result.returncode == 0, result.stderr
-    assert result.stderr.strip() == "installing for the demo: xvfb tesseract-ocr"
+    assert result.stderr.strip() == "installing for the demo: xvfb tesseract-ocr"  # apt's chatter kept off
     assert logged(env) == ["apt-get update -qq", "apt-get install -y -qq xvfb tesseract-ocr"]
 
 
@@ -99,3 +101,13 @@ def test_what_cannot_be_installed_is_named_on_one_line(
     assert result.returncode == 1
     assert result.stderr.strip() == says
     assert logged(env) == []
+
+
+def test_a_failed_install_shows_apt_gets_last_lines_and_stops(tmp_path: Path) -> None:
+    env = fake_machine(tmp_path, 0, set(), ("broken-apt-get",))
+    result = need(env, "espeak-ng")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[1:] == [
+        "E: Unable to locate package espeak-ng",
+        "error: apt-get could not install espeak-ng (its last lines above)",
+    ]
