@@ -271,8 +271,9 @@ class Unit(StrEnum):
         return "degrees" if self.is_angle else str(self.value)
 
     def number(self, value: float) -> str:
-        """The value as the user reads it, without the unit: whole degrees, ratios to 0.01."""
-        return f"{value:.0f}" if self.is_angle else f"{value:.2f}"
+        """The value as the user reads it, without the unit: whole degrees, ratios to 0.01
+        (``z``: a value that rounds to zero is written 0, not -0)."""
+        return f"{value:z.0f}" if self.is_angle else f"{value:z.2f}"
 
     def written(self, value: float) -> str:
         """The value with its unit: ``40°``, ``0.35 hip widths``."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol, cast
@@ -154,6 +154,19 @@ class CameraSource:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def at_filmed_speed(frames: Iterable[Frame]) -> Iterator[Frame]:
+    """``frames`` no faster than they were filmed, for a video played to a person (the demo). A
+    late frame (a slow computer, a pause) moves the clock on instead of rushing to catch up."""
+    start = time.monotonic()
+    for frame in frames:
+        ahead = start + frame.t - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
+        else:
+            start -= ahead
+        yield frame
 
 
 def open_source(source: Path | None, camera: int) -> VideoFileSource | CameraSource:

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from footage import CLIPS, require
 
+from formcoach.places import EXERCISES_DIR
+
 
 def formcoach(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "formcoach", *args], capture_output=True, text=True, timeout=120)
@@ -83,3 +85,29 @@ def test_malformed_exercise_file_names_file_and_key(tmp_path: Path) -> None:
     result = formcoach("exercises", "validate", str(bad))
     assert result.returncode == 1
     assert "wobble.toml: hold.max_s: 10 is below min_s 30" in result.stderr
+
+
+def test_validate_reports_every_problem_in_every_file(tmp_path: Path) -> None:
+    shipped = EXERCISES_DIR / "glute_bridge.toml"
+    three = tmp_path / "glute_bridge.toml"  # an unknown key, an impossible value, an unknown measurement
+    three.write_text(
+        "colour = 1\n"
+        + shipped.read_text(encoding="utf-8")
+        .replace("target = 12", "target = -12", 1)
+        .replace('metric = "knee_flexion"', 'metric = "nonsense"', 1),
+        encoding="utf-8",
+    )
+    one = tmp_path / "lunge.toml"
+    one.write_text("extra = 1\n" + (EXERCISES_DIR / "lunge.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    result = formcoach("exercises", "validate", str(three), str(one), str(shipped))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    bad = [line.removeprefix("bad ").split(": ")[:3] for line in result.stderr.splitlines() if line.startswith("bad ")]
+    assert bad == [
+        [str(three), "reps.target", "must be > 0, got -12.0"],
+        [str(three), "setup.require[0].metric", "unknown measurement 'nonsense' (`formcoach measurements` lists them)"],
+        [str(three), "colour", "unknown key (check the spelling; see `formcoach exercises --help`)"],
+        [str(one), "extra", "unknown key (check the spelling; see `formcoach exercises --help`)"],
+    ], result.stderr
+    assert f"ok  {shipped}" in result.stdout
+    assert "4 problems in 2 of 3 files" in result.stderr

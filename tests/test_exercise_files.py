@@ -386,6 +386,38 @@ def test_malformed_file_gets_a_named_error(tmp_path, name, template, old, new, k
     assert words in message
 
 
+def three_problems(tmp_path: Path) -> Path:
+    """A reps file with an unknown top-level key, an impossible end threshold and a rule's unknown key."""
+    text = edit(REPS, 'name = "Test reps"', 'name = "Test reps"\ncolour = "red"')
+    text = edit(text, "end = 80", "end = 20")
+    return write(
+        tmp_path, "three_problems", edit(text, 'cue_above = "Stay tall."', 'cue_above = "Stay tall."\nwhy = "x"')
+    )
+
+
+def test_every_problem_in_a_file_is_reported(tmp_path):
+    path = three_problems(tmp_path)
+    with pytest.raises(ExerciseFileError) as caught:
+        parse_exercise(path)
+    problems = caught.value.problems
+    assert len(problems) == 3, problems
+    assert problems[0].startswith(f"{path}: reps.end: the end threshold 20 must lie beyond start 30")
+    assert problems[1] == f"{path}: rules[1].why: unknown key (check the spelling; see `formcoach exercises --help`)"
+    assert problems[2].startswith(f"{path}: colour: unknown key")
+    # A command that loads the file says the first on one line, and where to see the rest.
+    assert str(caught.value) == f"{problems[0]} (and 2 more: `formcoach exercises validate {path}` lists them)"
+
+
+def test_a_bad_kind_or_sides_still_lets_the_rest_be_checked(tmp_path):
+    text = edit(HOLD, 'kind = "hold"', 'kind = "hodl"')
+    text = edit(text, 'sides = ["left", "right"]', 'sides = ["lft"]')
+    path = write(tmp_path, "bad_kind", edit(text, "max_s = 60", "max_s = 10"))
+    with pytest.raises(ExerciseFileError) as caught:
+        parse_exercise(path)
+    keys = [problem.removeprefix(f"{path}: ").split(":")[0] for problem in caught.value.problems]
+    assert keys == ["kind", "sides", "hold.max_s"]  # the {side} rule checks against either leg: no complaint
+
+
 def test_invalid_toml_names_the_file(tmp_path):
     path = write(tmp_path, "broken", REPS + "\n[[rules]\n")
     with pytest.raises(ExerciseFileError) as caught:

@@ -444,7 +444,12 @@ def test_world_only_measurements_have_no_image_twin():
 
 @pytest.mark.parametrize(
     ("unit", "value", "written", "gap", "steady"),
-    [(Unit.DEG, 87.6, "88°", 5.0, 10.0), (Unit.HIP_WIDTHS, 0.347, "0.35 hip widths", 0.05, 0.1)],
+    [
+        (Unit.DEG, 87.6, "88°", 5.0, 10.0),
+        (Unit.DEG, -0.3, "0°", 5.0, 10.0),  # a straight hip on screen read "hip -0°"
+        (Unit.HIP_WIDTHS, 0.347, "0.35 hip widths", 0.05, 0.1),
+        (Unit.HIP_WIDTHS, -0.004, "0.00 hip widths", 0.05, 0.1),
+    ],
 )
 def test_a_unit_writes_and_scales_itself(unit: Unit, value: float, written: str, gap: float, steady: float) -> None:
     assert unit.written(value) == written

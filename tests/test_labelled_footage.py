@@ -20,7 +20,10 @@ from formcoach.evaluation.score import ClipScore, score_clip
 from formcoach.exercises.loader import load_library
 from formcoach.pose.models import resolve_model
 
-pytestmark = [pytest.mark.clips, pytest.mark.slow]
+# The first test also runs the module's fixture, the pose model over all 33 clips: 495 s on a
+# fresh Debian sharing 2 cores, over the suite's 600 s limit when the machine is busier (26
+# errors there). The limit is for a hang; this one is measured work.
+pytestmark = [pytest.mark.clips, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 KNOWN_MISSES = {
     "hip_circles__pfc.mp4": "3 of 4 circles: the hips trace a narrow ellipse in a three-quarter view",

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from formcoach.exercises.loader import find_exercise, load_library
-from formcoach.exercises.schema import ExerciseDef, Phase, Rule
+from formcoach.exercises.schema import BOTH, Condition, ExerciseDef, Phase, Rule
 from formcoach.feedback.anchors import anchor, label
 from formcoach.feedback.hud import draw_gauge, draw_paused, gauge_spec
 from formcoach.feedback.overlay import (
@@ -241,6 +241,117 @@ def test_setup_shows_the_hint_and_an_arrow_where_the_feet_leave_the_picture() ->
     assert pixels_of(out[480:620, 600:680], AMBER) > 400  # the arrow up from the bottom edge
     assert pixels_of(out[280:335, 200:1080], AMBER) > 1000  # "Getting ready"
     assert text_rows(out, (200, 335, 1080, 410)) >= 30  # the hint below it
+
+
+def arrow_points_down(image: ImageArray, x0: int, x1: int) -> bool:
+    """Whether the amber arrow in columns x0..x1 has its head (its widest rows) at the bottom."""
+    ys, xs = np.nonzero(np.all(image[:, x0:x1] == np.array(AMBER, dtype=np.uint8), axis=-1))
+    top, bottom = int(ys.min()), int(ys.max())
+    assert bottom - top >= 150, (top, bottom)  # a tall arrow, not a speck
+    span = (bottom - top) // 4
+    width_at = [int(np.ptp(xs[(ys >= y) & (ys < y + span)])) for y in (top, bottom - span)]
+    assert max(width_at) >= 2 * min(width_at)  # a head and a shaft
+    return width_at[1] > width_at[0]
+
+
+@pytest.mark.parametrize(
+    ("exercise", "posture", "hint", "down"),
+    [
+        ("glute_bridge", Posture.UPRIGHT, "Lie down on the floor to start, as the exercise shows.", True),
+        ("couch_stretch", Posture.ON_BACK, "Stand up, or kneel or sit upright, to start.", False),
+    ],
+)
+def test_setup_points_the_way_into_the_exercises_posture(
+    exercise: str, posture: Posture, hint: str, down: bool
+) -> None:
+    image = np.full((720, 1280, 3), 90, np.uint8)
+    pose = lunge_pose(1280, 720)
+    metrics = replace(lunge_metrics(pose), view=CameraView(posture, 90.0, 0.0))
+    step = step_of(image, pose, metrics, CoachPhase.SETUP, exercise=exercise)
+    out = draw_overlay(image, step, find_exercise(exercise), ScreenState("", setup_hint=hint))
+    assert arrow_points_down(out, 62, 142) is down  # left of the hint: down to lie down, up to get up
+    other = draw_overlay(image, step, find_exercise(exercise), ScreenState("", setup_hint="Step back."))
+    assert pixels_of(other[:, 62:142], AMBER) == 0  # another hint on screen: no posture arrows
+
+
+def test_in_setup_the_hint_is_written_once_not_again_on_the_cue_band() -> None:
+    # A three-line hint on the band covered the camera compass (couch stretch, 4:3 video).
+    image = np.full((720, 1280, 3), 90, np.uint8)
+    pose = lunge_pose(1280, 720)
+    step = step_of(image, pose, lunge_metrics(pose), CoachPhase.SETUP)
+    hint = "Turn to your left, side-on to the camera, or move the camera to your right."
+    same = draw_overlay(image, step, find_exercise("lunge"), ScreenState(hint, setup_hint=hint))
+    other = draw_overlay(image, step, find_exercise("lunge"), ScreenState("Three", setup_hint=hint))
+    assert text_rows(same, (0, 640, 1280, 720)) == 0  # no band: the hint is in the setup box
+    assert text_rows(other, (0, 640, 1280, 720)) >= 20  # another cue still has its band
+
+
+def lying_pose(knee_flexion: float) -> Pose:
+    """On the back, side-on, head to the left, thighs rising 20° from the hips to the knees and
+    each shin ``knee_flexion`` degrees off its thigh's line, down toward the floor (720p)."""
+    thigh = math.radians(-20.0)
+    shin = thigh + math.radians(knee_flexion)
+    points: dict[Landmark, tuple[float, float]] = {Landmark.NOSE: (250.0, 520.0)}
+    for side, dy in (("LEFT", 0.0), ("RIGHT", 6.0)):
+        hip = np.array([640.0, 560.0 + dy])
+        knee = hip + 170.0 * np.array([math.cos(thigh), math.sin(thigh)])
+        ankle = knee + 170.0 * np.array([math.cos(shin), math.sin(shin)])
+        points |= {
+            Landmark[f"{side}_SHOULDER"]: (400.0, 555.0 + dy),
+            Landmark[f"{side}_HIP"]: (hip[0], hip[1]),
+            Landmark[f"{side}_KNEE"]: (knee[0], knee[1]),
+            Landmark[f"{side}_ANKLE"]: (ankle[0], ankle[1]),
+            Landmark[f"{side}_HEEL"]: (ankle[0] + 5.0, ankle[1] + 12.0),
+            Landmark[f"{side}_FOOT_INDEX"]: (ankle[0] + 30.0, ankle[1] - 15.0),
+        }
+    xy = np.zeros((NUM_LANDMARKS, 2))
+    visibility = np.zeros(NUM_LANDMARKS)
+    for landmark, point in points.items():
+        xy[landmark], visibility[landmark] = point, 0.95
+    return Pose(0.0, 0, xy, visibility, (1280, 720))
+
+
+def amber_round_the_knee(image: ImageArray, pose: Pose) -> tuple[np.ndarray, np.ndarray]:
+    """The amber pixels (x, y) 80 ± 6 px from the left knee: where the bend arrow runs."""
+    knee = pose.xy[Landmark.LEFT_KNEE]
+    ys, xs = np.nonzero(np.all(image == np.array(AMBER, dtype=np.uint8), axis=-1))
+    ring = np.abs(np.hypot(xs - knee[0], ys - knee[1]) - 80) <= 6
+    return xs[ring], ys[ring]
+
+
+def sweep_side(image: ImageArray, pose: Pose) -> float:
+    """Which way the amber arrow round the left knee runs from the shin: + toward the thigh."""
+    knee, ankle, hip = (pose.xy[lm] for lm in (Landmark.LEFT_KNEE, Landmark.LEFT_ANKLE, Landmark.LEFT_HIP))
+    xs, ys = amber_round_the_knee(image, pose)
+    assert len(xs) > 150, len(xs)  # an arc round the knee
+    angles = np.degrees(np.arctan2(ys - knee[1], xs - knee[0]))
+    shin = math.degrees(math.atan2(*(ankle - knee)[::-1]))
+    thigh = math.degrees(math.atan2(*(hip - knee)[::-1]))
+    toward_thigh = math.copysign(1.0, (thigh - shin + 180) % 360 - 180)
+    return float(np.median((angles - shin + 180) % 360 - 180)) * toward_thigh
+
+
+@pytest.mark.parametrize(
+    ("condition", "closes"),
+    [
+        (None, True),  # the bridge's own: knee flexion ≥ 50 or "Bend your knees and put your feet flat on the floor."
+        (Condition("knee_flexion", "Straighten your legs.", maximum=10.0), False),
+    ],
+)
+def test_setup_bends_or_straightens_the_joint_its_condition_names(condition: Condition | None, closes: bool) -> None:
+    bridge = find_exercise("glute_bridge")
+    if condition is not None:
+        bridge = replace(bridge, setup=replace(bridge.setup, conditions=(condition,)))
+    (wanted,) = bridge.setup.conditions
+    image = np.full((720, 1280, 3), 90, np.uint8)
+    pose = lying_pose(knee_flexion=25.0)
+    metrics = measure(pose, bridge.metric_names(), 1.0, 30)
+    assert metrics.get("knee_flexion") == pytest.approx(25.0, abs=1.0)
+    step = step_of(image, pose, metrics, CoachPhase.SETUP, exercise="glute_bridge", side=BOTH)
+    out = draw_overlay(image, step, bridge, ScreenState("", setup_hint=wanted.hint))
+    assert (sweep_side(out, pose) > 10) is closes  # from the shin toward the thigh to bend, away to straighten
+    quiet = draw_overlay(image, step, bridge, ScreenState("", setup_hint="Step back."))
+    assert len(amber_round_the_knee(quiet, pose)[0]) == 0  # another hint on screen: no bend arrow
 
 
 def test_replays_show_the_recorded_frame_rate_and_no_made_up_latency() -> None:

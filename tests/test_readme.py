@@ -21,7 +21,8 @@ def test_readme_measurement_table_matches_the_registry() -> None:
 
 def test_readme_first_screen_gives_the_two_commands() -> None:
     first_screen = README.read_text(encoding="utf-8").split("---")[0]
-    assert "./scripts/setup && .venv/bin/formcoach coach" in first_screen
+    assert "./scripts/setup && .venv/bin/formcoach demo" in first_screen  # shows the coach without a camera
+    assert ".venv/bin/formcoach coach glute_bridge" in first_screen
     assert "./scripts/test" in first_screen
     ci = (README.parent / ".ci" / "run").read_text()
     assert "./scripts/test" in ci

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from formcoach.checkers import words
 from formcoach.exercises.schema import ExerciseDef, Posture, View
@@ -54,15 +55,35 @@ def view_offset(exercise: ExerciseDef, view: CameraView | None) -> float:
     return offset_from(view.azimuth_deg, exercise.view.azimuths)
 
 
+class PostureChange(StrEnum):
+    """What the body must do to take the exercise's posture: said in words, shown by arrows."""
+
+    LIE_DOWN = "lie down"
+    GET_UP = "get up"
+
+
+POSTURE_WORDS = {PostureChange.LIE_DOWN: words.LIE_DOWN, PostureChange.GET_UP: words.GET_UP}
+
+
+def posture_change(exercise: ExerciseDef, view: CameraView | None) -> PostureChange | None:
+    """Lie down or get up, when the body is not in the exercise's posture (None: it is, or unknown)."""
+    if view is None:
+        return None
+    lying = view.posture is not BodyPosture.UPRIGHT
+    if exercise.posture is Posture.LYING and not lying:
+        return PostureChange.LIE_DOWN
+    if exercise.posture is Posture.UPRIGHT and lying:
+        return PostureChange.GET_UP
+    return None
+
+
 def view_problem(exercise: ExerciseDef, view: CameraView | None) -> str:
     """What is wrong with the body's posture or the camera's place ('' when fine)."""
     if view is None:
         return ""
-    lying = view.posture is not BodyPosture.UPRIGHT
-    if exercise.posture is Posture.LYING and not lying:
-        return words.LIE_DOWN
-    if exercise.posture is Posture.UPRIGHT and lying:
-        return words.GET_UP
+    change = posture_change(exercise, view)
+    if change is not None:
+        return POSTURE_WORDS[change]
     offset = view_offset(exercise, view)
     if not view.azimuth_known or abs(offset) <= exercise.view_tolerance_deg + ESTIMATE_MARGIN_DEG:
         return ""

@@ -13,6 +13,7 @@ from rich.table import Table
 from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.schema import BOTH
+from formcoach.places import DEMO_DIR
 from formcoach.pose.models import resolve_model
 from formcoach.safety import SAFETY_NOTE, WARM_UP
 from formcoach.stopping import StopRequest, stop_on_signals
@@ -98,6 +99,63 @@ def coach(
             options = replace(options, stop=stop)
             result = coach_session(exercise, frames, estimator, options, model_path, on_step=advance)
         _report([result.summary], result.recording, Pain(pain, pain_after), stop)
+
+
+# The demo: a rendered body does 4 good squats, then 2 leaning too far forward (demo/README.md).
+DEMO_CLIP = DEMO_DIR / "squats.mp4"
+DEMO_EXERCISE = "squat"
+DEMO_REPS = 6
+
+
+@app.command()
+def demo(
+    window: WindowOption = True, mute: MuteOption = False, voice: VoiceOption = None, rate: RateOption = None
+) -> None:
+    """See the coach at work without a camera: it coaches a short clip of squats that ships with formcoach.
+
+    Window, voice and the summary at the end, as in your own session (nothing is recorded). With
+    a camera connected, you are then offered your own.
+
+    Example: `formcoach demo`
+    """
+    from formcoach.coach import coach_session
+    from formcoach.sources import at_filmed_speed
+
+    squat = find_exercise(DEMO_EXERCISE)
+    assert squat.reps is not None  # squats are counted
+    exercise = replace(squat, reps=replace(squat.reps, target=DEMO_REPS))  # the clip's squats are the plan
+    model_path = resolve_model("full")
+    options = _coach_options(
+        window, mute, voice, rate, None, record=False, video=False, recordings=None, summary_json=None
+    )
+    with stop_on_signals() as stop:
+        with live_run(DEMO_CLIP, 0, model_path, "Demo: squats") as (clip, estimator, advance):
+            console.print(
+                f"[bold]Demo[/]: a rendered body does {DEMO_REPS} squats, the last 2 leaning too far forward. "
+                "Watch the count and listen for the corrections."
+            )
+            # Shown or spoken to a person: at the pace it was filmed, not as fast as the computer goes.
+            paced = at_filmed_speed(clip) if options.window or not options.speech.mute else None
+            result = coach_session(
+                exercise, clip, estimator, replace(options, stop=stop), model_path, on_step=advance, frames=paced
+            )
+        _report([result.summary], None, Pain(None, None), stop)
+    offer_your_own_session(window, mute, voice, rate)
+
+
+def offer_your_own_session(window: bool, mute: bool, voice: str | None, rate: int | None) -> None:
+    """After the demo: with a camera, the real thing (asked on a terminal); without, how to use a video."""
+    from formcoach.sources import list_cameras
+
+    cameras = list_cameras()
+    if not cameras:
+        console.print(f"No camera found: `formcoach coach {DEMO_EXERCISE} --source VIDEO` coaches a video of you.")
+        return
+    camera = cameras[0]
+    if sys.stdin.isatty() and typer.confirm(f"Camera {camera} is connected. Coach your own squats now?"):
+        coach(DEMO_EXERCISE, camera=camera, window=window, mute=mute, voice=voice, rate=rate)
+        return
+    console.print(f"Camera {camera} is connected: `formcoach coach {DEMO_EXERCISE} --camera {camera}` coaches you.")
 
 
 def _coach_options(

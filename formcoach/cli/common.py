@@ -37,8 +37,9 @@ err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line, h
 app = typer.Typer(
     help=(
         "formcoach watches you exercise through a camera, counts reps, times holds and "
-        "speaks corrections.\n\nStart with `formcoach exercises list`, then "
-        "`formcoach coach EXERCISE` (camera) or `formcoach coach EXERCISE --source clip.mp4`."
+        "speaks corrections.\n\nStart with `formcoach demo` (no camera needed), then "
+        "`formcoach exercises list` and `formcoach coach EXERCISE` (camera) or "
+        "`formcoach coach EXERCISE --source clip.mp4`."
     ),
     no_args_is_help=True,
     rich_markup_mode="markdown",

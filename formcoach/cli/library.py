@@ -13,7 +13,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from formcoach.errors import FormcoachError
-from formcoach.exercises.loader import exercise_files, find_exercise, load_library, parse_exercise
+from formcoach.exercises.loader import ExerciseFileError, exercise_files, find_exercise, load_library, parse_exercise
 from formcoach.exercises.table import band_text, dose_text, library_markdown
 from formcoach.logs import log_path
 from formcoach.measurements import MEASUREMENTS
@@ -173,20 +173,24 @@ def exercises_show(exercise_id: Annotated[str, typer.Argument(help="Exercise id,
 def exercises_validate(
     paths: Annotated[list[Path] | None, typer.Argument(help="Exercise files (default: the whole library).")] = None,
 ) -> None:
-    """Check exercise files strictly; every problem names the file and the key.
+    """Check exercise files strictly: every problem in every file, each naming the file and the key.
 
     Example: `formcoach exercises validate my_exercises/*.toml`
     """
     files = paths or exercise_files()
-    failures = 0
+    problems = bad_files = 0
     for path in files:
         try:
             parse_exercise(path)
             console.print(f"[green]ok[/]  {safe_text(path)}")
-        except FormcoachError as error:
-            failures += 1
-            err_console.print(f"[red]bad[/] {safe_text(error)}")
-    if failures:
+        except ExerciseFileError as error:
+            bad_files += 1
+            problems += len(error.problems)
+            for problem in error.problems:
+                err_console.print(f"[red]bad[/] {safe_text(problem)}")
+    if problems > 1:  # a single problem is its own summary
+        err_console.print(f"{problems} problems in {bad_files} of {len(files)} files")
+    if bad_files:
         raise typer.Exit(1)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from formcoach.errors import FormcoachError
 from formcoach.exercises.schema import (
@@ -34,6 +34,7 @@ from formcoach.places import exercise_dirs
 SCHEMA_VERSION = 1
 SIDE_CHOICES = ("left", "right", BOTH)
 T = TypeVar("T")
+P = ParamSpec("P")
 
 # The largest size any number in an exercise file may have: angles stay within ±360, ratios
 # near 1, counts and seconds in the hundreds; 1e308 seconds or a 1e300° target is a typo.
@@ -41,8 +42,46 @@ MAX_MAGNITUDE = 10_000.0
 
 
 class ExerciseFileError(FormcoachError):
-    def __init__(self, path: Path, key: str, problem: str) -> None:
-        super().__init__(f"{path}: {key}: {problem}" if key else f"{path}: {problem}")
+    """What is wrong in one file: ``found`` holds each problem ("key: what is wrong"), ``problems``
+    the same naming the file. The message is the first problem on one line, with how many more."""
+
+    def __init__(self, path: Path, found: Sequence[str]) -> None:
+        self.path, self.found = path, tuple(found)
+        more = len(self.found) - 1
+        also = f" (and {more} more: `formcoach exercises validate {path}` lists them)" if more else ""
+        super().__init__(f"{self.problems[0]}{also}")
+
+    @classmethod
+    def at(cls, path: Path, key: str, problem: str) -> ExerciseFileError:
+        return cls(path, [f"{key}: {problem}" if key else problem])
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return tuple(f"{self.path}: {problem}" for problem in self.found)
+
+
+class Problems:
+    """The problems found so far in one file. Each part of the file is parsed on its own and a
+    bad part noted, so that one read reports every problem, not only the first."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.found: list[str] = []
+
+    def add(self, error: ExerciseFileError) -> None:
+        self.found.extend(error.found)
+
+    def attempt(self, fallback: T, parse: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """``parse(*args, **kwargs)``; if that part is bad, its problems noted and ``fallback``."""
+        try:
+            return parse(*args, **kwargs)
+        except ExerciseFileError as error:
+            self.add(error)
+            return fallback
+
+    def check(self) -> None:
+        if self.found:
+            raise ExerciseFileError(self.path, self.found)
 
 
 class TomlTable:
@@ -56,7 +95,7 @@ class TomlTable:
         return f"{self.prefix}{name}"
 
     def error(self, name: str, problem: str) -> ExerciseFileError:
-        return ExerciseFileError(self.path, self.key(name), problem)
+        return ExerciseFileError.at(self.path, self.key(name), problem)
 
     def get(self, name: str, kind: type[T] | tuple[type, ...], default: Any = ...) -> Any:
         self.used.add(name)
@@ -129,7 +168,8 @@ class TomlTable:
     def done(self) -> None:
         unknown = sorted(set(self.data) - self.used)
         if unknown:
-            raise self.error(unknown[0], "unknown key (check the spelling; see `formcoach exercises --help`)")
+            problem = "unknown key (check the spelling; see `formcoach exercises --help`)"
+            raise ExerciseFileError(self.path, [f"{self.key(name)}: {problem}" for name in unknown])
 
     def choice(self, name: str, choices: Iterable[str], default: Any = ...) -> str:
         value: str = self.get(name, str, default)
@@ -167,7 +207,7 @@ def _band(table: TomlTable) -> tuple[float, float, float | None]:
     return low, high, target
 
 
-def _rule(table: TomlTable, kind: Kind, sides: tuple[str, ...]) -> Rule:
+def _rule(table: TomlTable, kind: Kind | None, sides: tuple[str, ...]) -> Rule:
     rule_id = table.get("id", str)
     metric = table.get("metric", str)
     _check_metric(table, "metric", metric, sides)
@@ -341,52 +381,92 @@ def read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as f:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as error:
-        raise ExerciseFileError(path, "", f"not valid TOML: {error}") from None
+        raise ExerciseFileError.at(path, "", f"not valid TOML: {error}") from None
     except UnicodeDecodeError:
-        raise ExerciseFileError(path, "", "not valid TOML: not UTF-8 text") from None
+        raise ExerciseFileError.at(path, "", "not valid TOML: not UTF-8 text") from None
     except OSError as error:
-        raise ExerciseFileError(path, "", f"cannot read: {error.strerror}") from None
+        raise ExerciseFileError.at(path, "", f"cannot read: {error.strerror}") from None
 
 
 def parse_exercise(path: Path) -> ExerciseDef:
+    """The exercise in ``path``. Every part is checked, so a bad file's error lists each problem."""
     top = TomlTable(path, read_toml(path))
-    version = top.get("schema_version", int)
-    if version != SCHEMA_VERSION:
-        raise top.error("schema_version", f"this formcoach reads version {SCHEMA_VERSION}, not {version}")
-    exercise_id = top.get("id", str)
-    if exercise_id != path.stem:
-        raise top.error("id", f"{exercise_id!r} must match the file name {path.stem!r}")
-    kind = Kind(top.choice("kind", [k.value for k in Kind]))
-    sides = _sides(top)
-    sources = top.strings("source")
-    if not sources:
-        raise top.error("source", "cite at least one source file")
-    hold_table, reps_table, cycles_table = _kind_table(top, kind)
-    rules = _rules(top, kind, sides)
-    cues = _cues(top)
-    exercise = ExerciseDef(
+    problems = Problems(path)
+    attempt = problems.attempt
+    attempt(None, _schema_version, top)
+    exercise_id = attempt(path.stem, _exercise_id, top, path)
+    kind = attempt(None, _kind, top)
+    # A bad `sides` still lets every metric be checked: against either leg, as a one-sided move.
+    sides = attempt(("left", "right"), _sides, top)
+    sources = attempt((), _sources, top)
+    hold, reps, cycles = _kind_tables(top, kind, sides, problems)
+    rules = _rules(top, kind, sides, problems)
+    cues = attempt(Cues(start="", done=""), _cues, top)
+    name = attempt("", top.get, "name", str)
+    view = attempt(View.ANY, _view, top)
+    posture = attempt(Posture.ANY, _posture, top)
+    view_tolerance = attempt(DEFAULT_VIEW_TOLERANCE_DEG, _view_tolerance, top)
+    placement = attempt("", top.get, "placement", str)
+    setup = attempt(Setup(), _setup_table, top, sides)
+    advice = attempt((), top.strings, "advice", ())
+    source_cues = attempt((), _source_cues, top, kind, rules)
+    description = attempt("", top.get, "description", str, "")
+    attempt(None, top.done)
+    problems.check()
+    assert kind is not None  # a kind that is not one is a problem, and check() raised it
+    return ExerciseDef(
         id=exercise_id,
-        name=top.get("name", str),
+        name=name,
         sources=sources,
         kind=kind,
-        view=View(top.choice("view", [v.value for v in View])),
-        posture=Posture(top.choice("posture", [p.value for p in Posture], Posture.ANY.value)),
-        view_tolerance_deg=_view_tolerance(top),
-        placement=top.get("placement", str),
+        view=view,
+        posture=posture,
+        view_tolerance_deg=view_tolerance,
+        placement=placement,
         sides=sides,
         rules=rules,
         cues=cues,
-        setup=_setup(top.sub("setup"), sides),
-        hold=_hold(hold_table) if kind is Kind.HOLD and hold_table else None,
-        reps=_reps(reps_table, sides) if kind is Kind.REPS and reps_table else None,
-        cycles=_cycles(cycles_table, sides) if kind is Kind.CYCLES and cycles_table else None,
-        advice=top.strings("advice", ()),
-        source_cues=_source_cues(top, kind, rules),
-        description=top.get("description", str, ""),
+        setup=setup,
+        hold=hold,
+        reps=reps,
+        cycles=cycles,
+        advice=advice,
+        source_cues=source_cues,
+        description=description,
         path=str(path),
     )
-    top.done()
-    return exercise
+
+
+def _schema_version(top: TomlTable) -> None:
+    version = top.get("schema_version", int)
+    if version != SCHEMA_VERSION:
+        raise top.error("schema_version", f"this formcoach reads version {SCHEMA_VERSION}, not {version}")
+
+
+def _exercise_id(top: TomlTable, path: Path) -> str:
+    exercise_id: str = top.get("id", str)
+    if exercise_id != path.stem:
+        raise top.error("id", f"{exercise_id!r} must match the file name {path.stem!r}")
+    return exercise_id
+
+
+def _kind(top: TomlTable) -> Kind | None:
+    return Kind(top.choice("kind", [k.value for k in Kind]))
+
+
+def _view(top: TomlTable) -> View:
+    return View(top.choice("view", [v.value for v in View]))
+
+
+def _posture(top: TomlTable) -> Posture:
+    return Posture(top.choice("posture", [p.value for p in Posture], Posture.ANY.value))
+
+
+def _sources(top: TomlTable) -> tuple[str, ...]:
+    sources = top.strings("source")
+    if not sources:
+        raise top.error("source", "cite at least one source file")
+    return sources
 
 
 def _sides(top: TomlTable) -> tuple[str, ...]:
@@ -401,35 +481,49 @@ def _sides(top: TomlTable) -> tuple[str, ...]:
     return sides
 
 
-def _kind_table(top: TomlTable, kind: Kind) -> tuple[TomlTable | None, TomlTable | None, TomlTable | None]:
-    """The [hold], [reps] and [cycles] tables: the one ``kind`` needs, and none of the others."""
-    hold_table, reps_table, cycles_table = top.sub("hold"), top.sub("reps"), top.sub("cycles")
-    section = {Kind.HOLD: (hold_table, "hold"), Kind.REPS: (reps_table, "reps"), Kind.CYCLES: (cycles_table, "cycles")}
-    needed, needed_name = section[kind]
-    if needed is None:
-        raise top.error(needed_name, f"a {kind.value} exercise needs a [{needed_name}] table")
-    for other_kind, (table, name) in section.items():
-        if other_kind is not kind and table is not None:
-            raise top.error(name, f"a {kind.value} exercise has no [{name}] table")
-    return hold_table, reps_table, cycles_table
+def _setup_table(top: TomlTable, sides: tuple[str, ...]) -> Setup:
+    return _setup(top.sub("setup"), sides)
 
 
-def _rules(top: TomlTable, kind: Kind, sides: tuple[str, ...]) -> tuple[Rule, ...]:
-    rules = tuple(_rule(t, kind, sides) for t in top.subs("rules"))
+def _kind_tables(
+    top: TomlTable, kind: Kind | None, sides: tuple[str, ...], problems: Problems
+) -> tuple[HoldSpec | None, RepSpec | None, CycleSpec | None]:
+    """The [hold], [reps] or [cycles] table ``kind`` needs, checked; a table for another kind is
+    itself the problem. When the kind is bad, whichever tables are there are checked."""
+    for other in Kind:
+        if kind is not None and other is not kind and other.value in top.data:
+            problems.add(top.error(other.value, f"a {kind.value} exercise has no [{other.value}] table"))
+    if kind is not None and kind.value not in top.data:
+        problems.add(top.error(kind.value, f"a {kind.value} exercise needs a [{kind.value}] table"))
+    wanted = {k: problems.attempt(None, top.sub, k.value) if kind in (k, None) else None for k in Kind}
+    hold_table, reps_table, cycles_table = wanted[Kind.HOLD], wanted[Kind.REPS], wanted[Kind.CYCLES]
+    hold = problems.attempt(None, _hold, hold_table) if hold_table else None
+    reps = problems.attempt(None, _reps, reps_table, sides) if reps_table else None
+    cycles = problems.attempt(None, _cycles, cycles_table, sides) if cycles_table else None
+    return hold, reps, cycles
+
+
+def _rules(top: TomlTable, kind: Kind | None, sides: tuple[str, ...], problems: Problems) -> tuple[Rule, ...]:
+    """Each [[rules]] table checked on its own; ``kind`` None when the file's kind is itself bad."""
+    parsed = [
+        (i, problems.attempt(None, _rule, t, kind, sides))
+        for i, t in enumerate(problems.attempt([], top.subs, "rules"))
+    ]
+    rules = [(i, rule) for i, rule in parsed if rule is not None]
     seen: set[str] = set()
-    for i, rule in enumerate(rules):
+    for i, rule in rules:
         if rule.id in seen:
-            raise top.error(f"rules[{i}].id", f"duplicate rule id {rule.id!r}")
+            problems.add(top.error(f"rules[{i}].id", f"duplicate rule id {rule.id!r}"))
         seen.add(rule.id)
         if kind is Kind.REPS and Phase.HOLD in rule.phases:
-            raise top.error(f"rules[{i}].phases", '"hold" is for hold exercises; use start, moving, end or any')
-    return rules
+            problems.add(top.error(f"rules[{i}].phases", '"hold" is for hold exercises; use start, moving, end or any'))
+    return tuple(rule for _, rule in rules)
 
 
-def _source_cues(top: TomlTable, kind: Kind, rules: tuple[Rule, ...]) -> tuple[SourceCue, ...]:
+def _source_cues(top: TomlTable, kind: Kind | None, rules: tuple[Rule, ...]) -> tuple[SourceCue, ...]:
     """``[[source_cues]]``: each cue a cited source gives, checked by rules or the kind's table,
-    or left as advice with the reason why."""
-    checkers = {r.id for r in rules} | {"setup", kind.value}
+    or left as advice with the reason why (``kind`` None when the file's kind is itself bad)."""
+    checkers = {r.id for r in rules} | {"setup"} | ({kind.value} if kind else {k.value for k in Kind})
     cues = []
     for table in top.subs("source_cues"):
         says = table.get("says", str).strip()
@@ -450,7 +544,7 @@ def _source_cues(top: TomlTable, kind: Kind, rules: tuple[Rule, ...]) -> tuple[S
 
 def _cues(top: TomlTable) -> Cues:
     cues_table = top.sub("cues", required=True)
-    assert cues_table is not None
+    assert cues_table is not None  # required: a missing table raised
     cues = Cues(
         start=cues_table.get("start", str),
         done=cues_table.get("done", str),

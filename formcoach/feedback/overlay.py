@@ -20,17 +20,24 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from formcoach.checkers.setup import ESTIMATE_MARGIN_DEG, view_offset, view_problem
+from formcoach.checkers.setup import (
+    ESTIMATE_MARGIN_DEG,
+    POSTURE_WORDS,
+    PostureChange,
+    posture_change,
+    view_offset,
+    view_problem,
+)
 from formcoach.exercises.schema import ExerciseDef, View
 from formcoach.feedback import hud
-from formcoach.feedback.anchors import anchor, label
-from formcoach.feedback.paint import AMBER, GREEN, GREY, RED, WHITE, Scale, arrow, boxed, dim, shade
+from formcoach.feedback.anchors import anchor, base_name, label
+from formcoach.feedback.paint import AMBER, BLACK, GREEN, GREY, RED, WHITE, Scale, arrow, boxed, dim, shade
 from formcoach.feedback.state import ScreenState, Verdict
 from formcoach.feedback.text import Colour, put, text_width
 from formcoach.landmarks import SKELETON_EDGES, Landmark, sided
-from formcoach.measurements import MIN_VISIBILITY
+from formcoach.measurements import MEASUREMENTS, MIN_VISIBILITY, measure
 from formcoach.types import CoachPhase, ImageArray, Metrics, Pose, Step
-from formcoach.view import CameraView
+from formcoach.view import CameraView, wrap_deg
 
 DRAW_HEIGHT = 720
 # The two limbs that meet at a joint, for the arc drawn there.
@@ -65,15 +72,29 @@ def annotate_skeleton(image: ImageArray, pose: Pose) -> ImageArray:
     return canvas
 
 
-def _arc(canvas: ImageArray, pose: Pose, vertex: Landmark, radius: int, colour: Colour, width: int) -> None:
-    """An arc at the joint between its two limbs (a full ring when a limb is not seen)."""
+def _limb_ends(pose: Pose, vertex: Landmark) -> tuple[Landmark, Landmark] | None:
+    """The far ends of the two limbs meeting at a joint (nearer the trunk first), when both are seen."""
     side, part = vertex.name.lower().split("_", 1)
-    centre = _point(pose, vertex)
     ends = [sided(side, p) for p in ARC_ENDS.get(part, ())]
     if len(ends) != 2 or not all(_visible(pose, e) for e in ends):
+        return None
+    return ends[0], ends[1]
+
+
+def _direction_deg(pose: Pose, vertex: Landmark, end: Landmark) -> float:
+    """The image direction from ``vertex`` to ``end`` (OpenCV's: clockwise from +x)."""
+    dx, dy = pose.xy[end] - pose.xy[vertex]
+    return math.degrees(math.atan2(float(dy), float(dx)))
+
+
+def _arc(canvas: ImageArray, pose: Pose, vertex: Landmark, radius: int, colour: Colour, width: int) -> None:
+    """An arc at the joint between its two limbs (a full ring when a limb is not seen)."""
+    centre = _point(pose, vertex)
+    ends = _limb_ends(pose, vertex)
+    if ends is None:
         cv2.circle(canvas, centre, radius, colour, width, cv2.LINE_AA)
         return
-    a1, a2 = (math.degrees(math.atan2(*(pose.xy[e] - pose.xy[vertex])[::-1])) for e in ends)
+    a1, a2 = (_direction_deg(pose, vertex, end) for end in ends)
     sweep = (a2 - a1) % 360.0
     start, end = (a1, a1 + sweep) if sweep <= 180.0 else (a2, a2 + 360.0 - sweep)  # the inner angle
     cv2.ellipse(canvas, centre, (radius, radius), 0.0, start, end, colour, width, cv2.LINE_AA)
@@ -139,15 +160,32 @@ def _measurements(
         boxed(canvas, text, x, y, px, colour)
 
 
+def _curved_arrow(
+    canvas: ImageArray, centre: tuple[int, int], radius: int, start_deg: float, end_deg: float, width: int
+) -> None:
+    """An amber arrow along a circle round ``centre``, from ``start_deg`` to ``end_deg``
+    (OpenCV's angles: clockwise from +x)."""
+    angles = np.radians(np.linspace(start_deg, end_deg, 24))
+    points = np.stack([centre[0] + radius * np.cos(angles), centre[1] + radius * np.sin(angles)], axis=1)
+    cv2.polylines(
+        canvas, [np.round(points[:-1]).astype(np.int32)], False, BLACK, width + max(2, width // 2), cv2.LINE_AA
+    )
+    cv2.polylines(canvas, [np.round(points[:-1]).astype(np.int32)], False, AMBER, width, cv2.LINE_AA)
+    # The head: a triangle three line-widths long on the arc's last step, edged dark like ``arrow``.
+    ahead = (points[-1] - points[-2]) / max(1e-9, float(np.linalg.norm(points[-1] - points[-2])))
+    across = np.array([-ahead[1], ahead[0]])
+    for colour, size in ((BLACK, 3.6 * width), (AMBER, 3.0 * width)):
+        tip, base = points[-1] + ahead * size / 2, points[-1] - ahead * size / 2
+        head = np.array([tip, base + across * size * 0.6, base - across * size * 0.6])
+        cv2.fillConvexPoly(canvas, np.round(head).astype(np.int32), colour, cv2.LINE_AA)
+
+
 def _camera_arrow(canvas: ImageArray, centre: tuple[int, int], radius: int, azimuth: float, offset: float) -> None:
     """Along the compass ring, from the camera toward the range the exercise asks for."""
+    # Azimuth 0 (in front) is straight up on screen: OpenCV's -90°.
+    start = azimuth - 90.0
     scale = Scale(canvas)
-    steps = np.linspace(azimuth, azimuth - offset * 0.8, 12)
-    ring = radius + scale.px(16)
-    points = [(round(centre[0] + ring * math.sin(math.radians(a))), round(centre[1] - ring * math.cos(math.radians(a))))
-              for a in steps]  # fmt: skip
-    cv2.polylines(canvas, [np.array(points[:-1], np.int32)], False, AMBER, scale.px(5), cv2.LINE_AA)
-    arrow(canvas, points[-3], points[-1], AMBER, scale.px(5))
+    _curved_arrow(canvas, centre, radius + scale.px(16), start, start - offset * 0.8, scale.px(5))
 
 
 def _compass(canvas: ImageArray, view: CameraView | None, exercise: ExerciseDef) -> None:
@@ -178,7 +216,7 @@ def _compass(canvas: ImageArray, view: CameraView | None, exercise: ExerciseDef)
     cv2.circle(canvas, camera, scale.px(9), AMBER if outside else GREEN, -1, cv2.LINE_AA)
     if outside:
         _camera_arrow(canvas, centre, radius, view.azimuth_deg, offset)
-    text = f"camera {offset:+.0f}°"
+    text = f"camera {offset:+z.0f}°"
     px = scale.px(22)
     put(canvas, text, centre[0] - text_width(text, px) // 2, centre[1] + radius + scale.px(8), px, WHITE)
 
@@ -213,9 +251,70 @@ def _edge_arrows(canvas: ImageArray, pose: Pose, parts: tuple[str, ...]) -> None
         arrow(canvas, (x0, y0), (x0 + dx * length, y0 + dy * length), AMBER, scale.px(10))
 
 
+def _posture_arrow(canvas: ImageArray, change: PostureChange) -> None:
+    """Setup: a tall arrow left of the hint (the right holds the count and the compass), down
+    to lie down, up to get up."""
+    height, width = canvas.shape[:2]
+    scale = Scale(canvas)
+    top, bottom = height // 2 - scale.px(200), height // 2 + scale.px(100)
+    tail, head = (top, bottom) if change is PostureChange.LIE_DOWN else (bottom, top)
+    x = round(width * 0.08)
+    arrow(canvas, (x, tail), (x, head), AMBER, scale.px(16))
+
+
+BEND_PROBE_DEG = 10.0  # how far the limb is turned to see which way the measurement goes
+BEND_SWEEP_DEG = 60.0  # the bend arrow's length round the joint
+
+
+def _closing_raises(pose: Pose, metric: str, vertex: Landmark, ends: tuple[Landmark, Landmark]) -> bool | None:
+    """Whether closing the joint (its far limb turned toward the near one) raises ``metric``:
+    the measurement itself says, taken on the pose with the limb turned a little (on the image;
+    a world twin goes the same way). None when it does not move."""
+    name = base_name(metric)
+    if name not in MEASUREMENTS:
+        return None
+    near, far = (_direction_deg(pose, vertex, end) for end in ends)
+    turn = math.radians(math.copysign(BEND_PROBE_DEG, wrap_deg(near - far)))
+    rotation = np.array([[math.cos(turn), -math.sin(turn)], [math.sin(turn), math.cos(turn)]])
+    xy = pose.xy.copy()
+    xy[ends[1]] = pose.xy[vertex] + rotation @ (pose.xy[ends[1]] - pose.xy[vertex])
+    flat = replace(pose, world=None)
+    before, after = (measure(p, (name,), pose.t, pose.frame_index).get(name) for p in (flat, replace(flat, xy=xy)))
+    if not (math.isfinite(before) and math.isfinite(after)) or after == before:
+        return None
+    return after > before
+
+
+def _bend_arrow(canvas: ImageArray, pose: Pose, metrics: Metrics, exercise: ExerciseDef, hint: str) -> None:
+    """Setup: for the exercise's own condition on a joint's angle ("Bend your knees…") while its
+    hint is on screen, a curved arrow at that joint the way that brings the angle into range."""
+    for condition in exercise.setup.conditions:
+        value = metrics.get(condition.metric)
+        if condition.hint != hint or not math.isfinite(value):
+            continue
+        place = anchor(condition.metric, pose, metrics)
+        ends = _limb_ends(pose, place.vertex) if place is not None and place.vertex is not None else None
+        if place is None or place.vertex is None or ends is None or condition.minimum <= value <= condition.maximum:
+            return
+        raises = _closing_raises(pose, condition.metric, place.vertex, ends)
+        if raises is None:
+            return
+        near, far = (_direction_deg(pose, place.vertex, end) for end in ends)
+        toward_near = math.copysign(1.0, wrap_deg(near - far))
+        sweep = BEND_SWEEP_DEG * toward_near * (1.0 if raises == (value < condition.minimum) else -1.0)
+        scale = Scale(canvas)
+        _curved_arrow(canvas, place.point, scale.px(80), far, far + sweep, scale.px(10))
+        return
+
+
 def _setup(canvas: ImageArray, pose: Pose | None, metrics: Metrics, exercise: ExerciseDef, hint: str) -> None:
     if pose is not None and not all(p in metrics.parts_in_frame for p in exercise.setup.parts):
         _edge_arrows(canvas, pose, exercise.setup.parts)
+    if pose is not None:
+        _bend_arrow(canvas, pose, metrics, exercise, hint)
+    change = posture_change(exercise, metrics.view)
+    if change is not None and hint == POSTURE_WORDS[change]:  # the arrow goes with the words on screen
+        _posture_arrow(canvas, change)
     hud.draw_setup(canvas, hint)
 
 
@@ -270,5 +369,6 @@ def draw_overlay(image: ImageArray, step: Step, exercise: ExerciseDef, screen: S
         _setup(canvas, pose, metrics, bound, screen.setup_hint)
     if screen.readout is not None:
         hud.draw_readout(canvas, screen.readout, count_bottom)
-    hud.draw_cue(canvas, screen.cue)
+    if not (update.phase is CoachPhase.SETUP and screen.cue == screen.setup_hint):  # said once, in the setup box
+        hud.draw_cue(canvas, screen.cue)
     return hud.draw_paused(canvas) if screen.paused else canvas
