@@ -30,11 +30,13 @@ from mediapipe.tasks.python import BaseOptions, vision
 
 from formcoach.errors import FormcoachError
 from formcoach.landmarks import NUM_LANDMARKS
+from formcoach.pose.tracking import PEOPLE, PersonTracker
 from formcoach.types import Frame, Pose
 
 
 class MediaPipePoseEstimator:
-    """``PoseLandmarker`` in VIDEO mode, returning poses in pixels, metres and visibility."""
+    """``PoseLandmarker`` in VIDEO mode, returning the user's pose (in pixels, metres and
+    visibility) among the people in view."""
 
     def __init__(
         self,
@@ -46,7 +48,7 @@ class MediaPipePoseEstimator:
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),
             running_mode=vision.RunningMode.VIDEO,
-            num_poses=1,
+            num_poses=PEOPLE,
             min_pose_detection_confidence=min_detection_confidence,
             min_pose_presence_confidence=min_presence_confidence,
             min_tracking_confidence=min_tracking_confidence,
@@ -56,6 +58,7 @@ class MediaPipePoseEstimator:
         except (RuntimeError, ValueError) as error:
             raise FormcoachError(f"cannot load pose model {model_path}: {error}") from None
         self._last_ms = -1
+        self._tracker = PersonTracker()
 
     def estimate(self, frame: Frame) -> Pose | None:
         # VIDEO mode needs strictly increasing milliseconds.
@@ -63,21 +66,22 @@ class MediaPipePoseEstimator:
         self._last_ms = timestamp_ms
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
         result = self._landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), timestamp_ms)
-        if not result.pose_landmarks:
-            return None
         height, width = frame.image.shape[:2]
-        normalised = result.pose_landmarks[0]
-        xy = np.array([[lm.x * width, lm.y * height] for lm in normalised], dtype=np.float64)
-        visibility = np.array([lm.visibility or 0.0 for lm in normalised], dtype=np.float64)
-        world = None
-        if result.pose_world_landmarks:
-            world = np.array([[lm.x, lm.y, lm.z] for lm in result.pose_world_landmarks[0]], dtype=np.float64)
-        if xy.shape[0] != NUM_LANDMARKS:
-            return None
-        pose = Pose(
-            t=frame.t, frame_index=frame.index, xy=xy, visibility=visibility, image_wh=(width, height), world=world
-        )
-        return pose.quantized()
+        worlds = result.pose_world_landmarks or []
+        people = [
+            Pose(
+                t=frame.t,
+                frame_index=frame.index,
+                xy=np.array([[lm.x * width, lm.y * height] for lm in landmarks], dtype=np.float64),
+                visibility=np.array([lm.visibility or 0.0 for lm in landmarks], dtype=np.float64),
+                image_wh=(width, height),
+                world=np.array([[lm.x, lm.y, lm.z] for lm in worlds[i]], dtype=np.float64) if i < len(worlds) else None,
+            )
+            for i, landmarks in enumerate(result.pose_landmarks or [])
+            if len(landmarks) == NUM_LANDMARKS
+        ]
+        pose = self._tracker.pick(people, frame.t)
+        return None if pose is None else pose.quantized()
 
     def close(self) -> None:
         self._landmarker.close()
