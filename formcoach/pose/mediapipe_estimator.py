@@ -8,19 +8,11 @@ from the frames.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
-
-# MediaPipe ≥ 0.10.3x uploads usage statistics to play.googleapis.com (a DNS query when the
-# landmarker closes, then HTTPS; google-ai-edge/mediapipe#6291) and offers no switch to turn
-# it off. Its uploader is the libcurl linked into libmediapipe.so, which takes its proxy from
-# the environment: a proxy with a scheme curl does not know makes every upload fail before
-# any socket is opened. A user's NO_PROXY must not route around it. formcoach itself never
-# needs the network once this module is imported (`models download` does not import it).
-os.environ.update(dict.fromkeys(("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"), "formcoach-offline://"))
-os.environ.pop("no_proxy", None)
-os.environ.pop("NO_PROXY", None)
 
 # MediaPipe's C++ side logs to descriptor 2 from its own threads, and no environment
 # variable quiets version 1.2; `formcoach.logs` routes it to the log file for every command.
@@ -32,6 +24,32 @@ from formcoach.errors import FormcoachError
 from formcoach.landmarks import NUM_LANDMARKS
 from formcoach.pose.tracking import PEOPLE, PersonTracker
 from formcoach.types import Frame, Pose
+
+# MediaPipe ≥ 0.10.3x uploads usage statistics to play.googleapis.com (a DNS query when the
+# landmarker closes, then HTTPS; google-ai-edge/mediapipe#6291) and offers no switch to turn
+# it off. Its uploader is the libcurl linked into libmediapipe.so, which takes its proxy from
+# the environment: a proxy with a scheme curl does not know makes every upload fail before
+# any socket is opened. A user's NO_PROXY must not route around it. Set only while a
+# landmarker is created and closed, so the rest of the process (`models download` in the
+# same process, a test's own server) keeps the user's settings.
+_OFFLINE = dict.fromkeys(("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"), "formcoach-offline://")
+_BYPASS = ("no_proxy", "NO_PROXY")
+
+
+@contextmanager
+def _offline() -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in (*_OFFLINE, *_BYPASS)}
+    os.environ.update(_OFFLINE)
+    for name in _BYPASS:
+        os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class MediaPipePoseEstimator:
@@ -54,7 +72,8 @@ class MediaPipePoseEstimator:
             min_tracking_confidence=min_tracking_confidence,
         )
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+            with _offline():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as error:
             raise FormcoachError(f"cannot load pose model {model_path}: {error}") from None
         self._last_ms = -1
@@ -84,7 +103,8 @@ class MediaPipePoseEstimator:
         return None if pose is None else pose.quantized()
 
     def close(self) -> None:
-        self._landmarker.close()
+        with _offline():
+            self._landmarker.close()
 
     def __enter__(self) -> MediaPipePoseEstimator:
         return self
