@@ -22,7 +22,7 @@ from formcoach.exercises.routines import Routine
 from formcoach.exercises.schema import ExerciseDef
 from formcoach.feedback.cue_policy import CuePolicy, Utterance
 from formcoach.feedback.speech import SpeechSink, SpeechWorker
-from formcoach.files import write_json
+from formcoach.files import write_json, write_json_if_room
 from formcoach.pose import PoseEstimator
 from formcoach.recording.writer import SessionRecorder, create_session_folder, recording_meta
 from formcoach.runner import coach_steps
@@ -70,6 +70,17 @@ class SessionResult:
     quit: bool = False  # the user stopped the session
     end_t: float = 0.0  # stream time of the session's last frame
     completed: bool = False  # every side reached its target
+    stored: Stored | None = None  # what the recording kept, if there was one
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a recording kept: its seconds of poses, whether the summary fitted, and what
+    ran out ("disk full"…) if it had to stop early."""
+
+    seconds: float
+    summary: bool = True
+    no_room: str | None = None
 
 
 def start_speech(options: SpeechOptions) -> SpeechWorker:
@@ -105,7 +116,7 @@ def coach_session(
     try:
 
         def stop() -> bool:
-            return options.stop() or bool(window and window.quit)
+            return options.stop() or bool(window and window.quit) or out.no_room is not None
 
         for step in coach_steps(frames if frames is not None else source, estimator, session, out.sinks, times, stop):
             count += 1
@@ -117,10 +128,10 @@ def coach_session(
     finally:
         if own_speech:
             speech.close()
-        summary = out.close(options.summary_json)
-    quit_early = bool(window and window.quit) or options.stop()
+        summary, stored = out.close(options.summary_json)
+    quit_early = bool(window and window.quit) or options.stop() or out.no_room is not None
     folder = out.recorder.folder if out.recorder else None
-    return SessionResult(summary, times, count, detected, folder, quit_early, out.log.last_t, session.finished)
+    return SessionResult(summary, times, count, detected, folder, quit_early, out.log.last_t, session.finished, stored)
 
 
 @dataclass(frozen=True)
@@ -158,18 +169,26 @@ class _SessionSinks:
         sinks: list[Sink] = [log, speech_sink, *([recorder] if recorder else []), *([window] if window else []), *extra]
         return cls(log, recorder, window, sinks)
 
-    def close(self, summary_json: Path | None) -> Summary:
-        """Close the window and the recording; the session's summary, written where asked."""
+    @property
+    def no_room(self) -> str | None:
+        """What ran out if the recording had to stop (the session stops with it)."""
+        return self.recorder.no_room if self.recorder else None
+
+    def close(self, summary_json: Path | None) -> tuple[Summary, Stored | None]:
+        """Close the window and the recording; the session's summary, written where asked,
+        and what the recording kept."""
         summary = self.log.summary()
         if self.window:
             self.window.close()
+        stored = None
         if self.recorder:
             self.recorder.close()
             summary = replace(summary, video=self.recorder.video_count)
-            self.recorder.write_summary(summary)
+            saved = self.recorder.write_summary(summary)
+            stored = Stored(self.recorder.recorded.seconds, saved, self.recorder.no_room)
         if summary_json:
             write_json(summary.to_json(), summary_json)
-        return summary
+        return summary, stored
 
 
 @dataclass
@@ -178,6 +197,7 @@ class RoutineResult:
     recording: Path | None
     quit: bool
     progress: RoutineProgress
+    stored: tuple[Stored, ...] = ()  # per exercise recorded; the routine's own file last
 
 
 @dataclass(frozen=True)
@@ -261,6 +281,7 @@ def coach_routine(
     frames: Iterator[Frame] = iter(source)
     summaries: list[Summary] = []
     completed: list[bool] = []
+    stored: list[Stored] = []
     quit_early = False
     with _routine_folder(options.record_dir, routine.id) as folder, start_speech(options.speech) as speech:
         t = 0.0
@@ -278,6 +299,7 @@ def coach_routine(
             )
             summaries.append(result.summary)
             completed.append(result.completed)
+            stored += [result.stored] if result.stored else []
             t = result.end_t  # stream time: rests are timed on the frames, like everything else
             if result.quit:
                 quit_early = True
@@ -303,7 +325,7 @@ def coach_routine(
         **asdict(progress),
     }
     if folder is not None:
-        write_json(routine_summary, folder / "routine.json")
+        stored.append(Stored(0.0, write_json_if_room(routine_summary, folder / "routine.json")))
     if options.summary_json:
         write_json(routine_summary, options.summary_json)
-    return RoutineResult(summaries, folder, quit_early, progress)
+    return RoutineResult(summaries, folder, quit_early, progress, tuple(stored))

@@ -7,12 +7,14 @@ creates for one is 0700 and every file 0600 on POSIX (elsewhere the modes are ig
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from io import FileIO
 from pathlib import Path
 from typing import IO, Any
 
@@ -54,9 +56,42 @@ def touch_private(path: Path) -> Path:
     return path
 
 
-def open_private(path: Path) -> IO[str]:
-    """``path`` opened for appending UTF-8 text, owner-only."""
-    return touch_private(path).open("a", encoding="utf-8")
+# What a write on a full disk raises (no space, the file-size limit, the user's quota), in words.
+_NO_ROOM = {errno.ENOSPC: "disk full", errno.EFBIG: "file size limit reached", errno.EDQUOT: "disk quota exceeded"}
+
+
+def no_room(error: OSError) -> str | None:
+    """What ran out, if ``error`` is a write that found no room; None for any other error."""
+    return _NO_ROOM.get(error.errno or 0)
+
+
+class WholeWrites:
+    """An owner-only file written piece by piece, each piece handed to the OS before
+    ``append`` returns, or none of it: a failed write (a full disk) cuts the file back to
+    its last whole piece and raises, so a reader never finds half a line or half a frame."""
+
+    def __init__(self, path: Path, truncate: bool = False) -> None:
+        self._file = FileIO(touch_private(path), "w" if truncate else "a")  # unbuffered
+        self.length = self._file.seek(0, os.SEEK_END)
+
+    def append(self, data: bytes) -> None:
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[self._file.write(view) or 0 :]
+        except OSError:
+            self._file.truncate(self.length)
+            raise
+        self.length += len(data)
+
+    def overwrite(self, at: int, data: bytes) -> None:
+        """Replace bytes the file already has (a header's counts)."""
+        self._file.seek(at)
+        self._file.write(data)
+        self._file.seek(0, os.SEEK_END)
+
+    def close(self) -> None:
+        self._file.close()
 
 
 @contextmanager
@@ -80,6 +115,17 @@ def write_text_atomic(path: Path, text: str) -> None:
 def write_json(data: dict[str, Any], path: Path) -> None:
     """Write atomically and privately (0600): a reader never sees half a file."""
     write_text_atomic(path, json.dumps(data, indent=2) + "\n")
+
+
+def write_json_if_room(data: dict[str, Any], path: Path) -> bool:
+    """``write_json``, or False (and nothing left behind) on a full disk."""
+    try:
+        write_json(data, path)
+    except OSError as error:
+        if no_room(error) is None:
+            raise
+        return False
+    return True
 
 
 def plain_name(name: str, what: str) -> str:

@@ -986,4 +986,5 @@ def measure(pose: Pose | None, names: tuple[str, ...], t: float, frame_index: in
         front_side=front or "",
         view=view,
         suspended=suspended,
+        others_in_view=pose.others_in_view,
     )

@@ -8,6 +8,7 @@ it shows what would have changed.
 
 from __future__ import annotations
 
+import shutil
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from formcoach.feedback.cue_policy import CuePolicy, CueTrack
 from formcoach.feedback.overlay import draw_overlay
 from formcoach.feedback.state import ScreenState, ScreenTrack
 from formcoach.feedback.window import ScreenWindow
+from formcoach.files import write_text_atomic
 from formcoach.recording.reader import Recording
 from formcoach.runner import reanalyse_recording
 from formcoach.summary import Summary, build_summary
@@ -31,6 +33,10 @@ from formcoach.types import Event, EventKind, Frame, Said, Step
 SPEAKABLE = {EventKind.RULE_FAIL, EventKind.REP_DONE, EventKind.HOLD_DONE, EventKind.CYCLE_DONE, EventKind.SET_DONE}
 
 NAN = float("nan")
+
+# An export stops while this much room is left: its writer then still has room to finish
+# the file (an MP4's index goes in last), and the disk is not left full.
+EXPORT_RESERVE_BYTES = 2_000_000
 
 
 def reanalyze(recording: Recording, exercise: ExerciseDef | None = None) -> list[Step]:
@@ -115,7 +121,9 @@ class ReplayCues:
 def export_video(
     recording: Recording, out: Path, exercise: ExerciseDef, progress: Callable[[int], None] | None = None
 ) -> int:
-    """Write the annotated video to ``out``; returns the number of frames written."""
+    """Write the annotated video to ``out``; returns the number of frames written. OpenCV's
+    writer says nothing when the disk fills, so the file is checked: if it does not hold
+    every frame it is removed and the error says why."""
     steps = reanalyze(recording, exercise)
     fps = float(recording.meta.get("fps") or 30.0)
     writer: cv2.VideoWriter | None = None
@@ -129,14 +137,39 @@ def export_video(
                 writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
                 if not writer.isOpened():
                     raise FormcoachError(f"cannot write {out} (try a .mp4 or .avi name in a writable folder)")
+            if shutil.disk_usage(out.parent).free < EXPORT_RESERVE_BYTES:
+                raise FormcoachError(f"disk full: stopped writing {out} after {written} frames; removed it")
             writer.write(image)
             written += 1
             if progress:
                 progress(1)
-    finally:
+    except BaseException:
         if writer is not None:
             writer.release()
+            _remove_partial(out)
+        raise
+    if writer is None:
+        raise FormcoachError(f"{recording.folder.name} has no video frames to export")
+    writer.release()
+    _check_export(out, written)
     return written
+
+
+def _remove_partial(out: Path) -> None:
+    if out.is_file():  # never a device the user named (/dev/null)
+        out.unlink()
+
+
+def _check_export(out: Path, written: int) -> None:
+    """Remove ``out`` and fail if it does not play back all ``written`` frames."""
+    capture = cv2.VideoCapture(str(out))
+    frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) if capture.isOpened() else 0
+    capture.release()
+    if frames < written:
+        _remove_partial(out)
+        full = shutil.disk_usage(out.parent).free < EXPORT_RESERVE_BYTES
+        reason = "disk full" if full else "the file came out incomplete"
+        raise FormcoachError(f"{reason}: {out} held {frames} of {written} frames; removed it")
 
 
 def measurement_series(
@@ -162,7 +195,7 @@ def measurement_series(
 def write_csv(names: list[str], rows: list[list[float]], out: Path) -> None:
     lines = [",".join(["t", *names])]
     lines += [",".join(f"{v:.4f}" for v in row) for row in rows]
-    out.write_text("\n".join(lines) + "\n")
+    write_text_atomic(out, "\n".join(lines) + "\n")
 
 
 def write_mot(names: list[str], rows: list[list[float]], out: Path, title: str) -> None:
@@ -171,7 +204,7 @@ def write_mot(names: list[str], rows: list[list[float]], out: Path, title: str) 
     header = [title, "version=1", f"nRows={len(rows)}", f"nColumns={len(names) + 1}", "inDegrees=yes", "endheader"]
     body = ["\t".join(["time", *names])]
     body += ["\t".join(f"{v:.6f}" for v in row) for row in rows]
-    out.write_text("\n".join(header + body) + "\n")
+    write_text_atomic(out, "\n".join(header + body) + "\n")
 
 
 PLAYER_TITLE = "formcoach replay — space: pause · ,/.: step · [/]: seek 5 s · -/+: speed · f: full screen · q: quit"

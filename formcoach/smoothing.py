@@ -8,7 +8,7 @@ never the wall clock, so a replay smooths exactly as the live run did.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -117,4 +117,4 @@ class PoseSmoother:
         seen = (pose.visibility >= self.min_visibility)[:, None]
         smoothed = np.where(seen, self._filter(np.where(seen, raw, np.nan), pose.t), raw)
         world = smoothed[:, 2:] if pose.world is not None else None
-        return Pose(pose.t, pose.frame_index, smoothed[:, :2], pose.visibility, pose.image_wh, world)
+        return replace(pose, xy=smoothed[:, :2], world=world)

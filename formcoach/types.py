@@ -55,6 +55,7 @@ class Pose:
     visibility: FloatArray
     image_wh: tuple[int, int]
     world: FloatArray | None = None
+    others_in_view: int = 0  # other people the estimator found in the frame
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "xy", _read_only(self.xy))
@@ -76,6 +77,7 @@ class Pose:
             np.round(self.visibility, VISIBILITY_DECIMALS),
             self.image_wh,
             world,
+            self.others_in_view,
         )
 
 
@@ -103,6 +105,7 @@ class Metrics:
     view: CameraView | None = None  # where the camera stands (None: not judgeable)
     # Measurements the image cannot judge from this view and nothing else stands in for.
     suspended: frozenset[str] = frozenset()
+    others_in_view: int = 0  # other people in the frame besides the one measured
 
     def get(self, name: str) -> float:
         return self.values.get(name, float("nan"))

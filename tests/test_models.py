@@ -86,10 +86,6 @@ def server(certificate: tuple[Path, Path]) -> Iterator[str]:
 def trust(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """urllib's default context trusts the local server's certificate (and only it)."""
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
-    # `models download` runs without the pose estimator; in this test process another test may
-    # have imported it, and its offline proxy (no network for MediaPipe) would catch the download.
-    for name in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture()

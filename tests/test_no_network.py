@@ -5,6 +5,8 @@ address, DNS included."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import stat
@@ -90,3 +92,36 @@ def test_the_probe_sees_a_dns_query(tmp_path: Path) -> None:
     lookup = "import socket\ntry:\n    socket.getaddrinfo('play.googleapis.com', 443)\nexcept OSError:\n    pass\n"
     _, calls = traced(tmp_path, [sys.executable, "-c", lookup])
     assert any("htons(53)" in call for call in calls), calls
+
+
+PROXIES = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY")
+_ENVIRONMENT_AROUND_A_LANDMARKER = """
+import json, os, sys
+from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
+from formcoach.pose.models import resolve_model
+seen = lambda: {name: os.environ.get(name) for name in sys.argv[1:]}
+stages = {"imported": seen()}
+estimator = MediaPipePoseEstimator(resolve_model("full"))
+stages["made"] = seen()
+estimator.close()
+stages["closed"] = seen()
+print(json.dumps(stages))
+"""
+
+
+def test_the_offline_proxy_lasts_only_while_the_landmarker_is_made_and_closed() -> None:
+    """The rest of the process (a `models download`, the user's own proxy) keeps its settings:
+    before, importing the estimator set an unusable proxy for the whole process, and
+    test_models had to clear it."""
+    users = {"HTTPS_PROXY": "http://proxy.example:3128", "NO_PROXY": "localhost"}
+    environment = {name: value for name, value in os.environ.items() if name not in PROXIES} | users
+    done = subprocess.run(
+        [sys.executable, "-c", _ENVIRONMENT_AROUND_A_LANDMARKER, *PROXIES],
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    stages = json.loads(done.stdout.splitlines()[-1])
+    expected = {name: users.get(name) for name in PROXIES}
+    assert stages == {"imported": expected, "made": expected, "closed": expected}

@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-import cv2
 import numpy as np
 import pytest
 from synthetic import Camera, sequence
@@ -18,39 +17,31 @@ from formcoach.checkers.session import ExerciseSession
 from formcoach.cli.coaching import _video_gaps
 from formcoach.exercises.schema import Kind
 from formcoach.pipeline import Analyzer, replay
+from formcoach.recording import writer
+from formcoach.recording.avi import MjpegAvi
 from formcoach.recording.reader import load_recording
 from formcoach.recording.writer import VIDEO_QUEUE_S, SessionRecorder
 from formcoach.replay import video_frames
 from formcoach.summary import Summary, VideoCount
-from formcoach.types import Frame, Step
+from formcoach.types import Frame, ImageArray, Step
 
 FPS = 30.0
 QUEUED = int(FPS * VIDEO_QUEUE_S)  # frames the queue holds: 15
 
 
-class GatedWriter:
-    """cv2.VideoWriter whose ``write`` waits for the test to open the gate: an encoder that
+class GatedWriter(MjpegAvi):
+    """The video file whose ``write`` waits for the test to open the gate: an encoder that
     has fallen behind, on demand. Counts what it wrote and keeps each image's shape."""
 
-    fourcc = staticmethod(cv2.VideoWriter.fourcc)
     gate = threading.Event()
     entered = threading.Event()
     written: ClassVar[list[tuple[int, ...]]] = []
 
-    def __init__(self, *args: Any) -> None:
-        self._real = REAL_WRITER(*args)
-
-    def write(self, image: np.ndarray) -> None:
+    def write(self, image: ImageArray) -> None:
         GatedWriter.entered.set()
         GatedWriter.gate.wait(timeout=30)
-        self._real.write(image)
+        super().write(image)
         GatedWriter.written.append(image.shape)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-
-REAL_WRITER = cv2.VideoWriter
 
 
 @pytest.fixture
@@ -58,7 +49,7 @@ def gated(monkeypatch: pytest.MonkeyPatch) -> type[GatedWriter]:
     GatedWriter.gate.clear()
     GatedWriter.entered.clear()
     GatedWriter.written = []
-    monkeypatch.setattr(cv2, "VideoWriter", GatedWriter)
+    monkeypatch.setattr(writer, "MjpegAvi", GatedWriter)
     return GatedWriter
 
 

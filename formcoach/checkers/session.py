@@ -126,6 +126,7 @@ class ExerciseSession:
         self.current = self._checker_for(self.sides[0])
         self.finished = False
         self._pending: list[Event] = []
+        self._told_of_others = False
 
     def _checker_for(self, side: str) -> SideChecker:
         return SideChecker(self.exercise.for_side(side), side)
@@ -190,6 +191,11 @@ class ExerciseSession:
             )
         phase, results, events = checker.update(metrics)
         events[:0] = pending
+        if metrics.others_in_view and not self._told_of_others:
+            self._told_of_others = True  # once a session: the coach keeps to the user either way
+            events.append(
+                Event(metrics.t, EventKind.SETUP_HINT, "someone_else", words.SOMEONE_ELSE, SAFETY, checker.side)
+            )
         if checker.finished:
             events.extend(self._advance(metrics.t))
         return CheckerUpdate(

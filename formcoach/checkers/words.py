@@ -118,6 +118,7 @@ PART_HINTS = {
     "wrist": "Move so I can see your hands.",
 }
 NOT_SEEN = "I can't see you. Step into the camera's view."
+SOMEONE_ELSE = "Someone else is in view. I'll keep watching you."
 LIE_DOWN = "Lie down on the floor to start, as the exercise shows."
 GET_UP = "Stand up, or kneel or sit upright, to start."
 VIEW_GOALS = {

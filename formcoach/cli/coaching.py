@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,7 +20,7 @@ from formcoach.safety import SAFETY_NOTE, WARM_UP
 from formcoach.stopping import StopRequest, stop_on_signals
 
 if TYPE_CHECKING:
-    from formcoach.coach import CoachOptions
+    from formcoach.coach import CoachOptions, Stored
 
 from formcoach.cli.common import (
     CameraOption,
@@ -98,7 +99,8 @@ def coach(
             console.print(SAFETY_NOTE)
             options = replace(options, stop=stop)
             result = coach_session(exercise, frames, estimator, options, model_path, on_step=advance)
-        _report([result.summary], result.recording, Pain(pain, pain_after), stop)
+        stored = (result.stored,) if result.stored else ()
+        _report([result.summary], result.recording, Pain(pain, pain_after), stop, stored)
 
 
 # The demo: a rendered body does 4 good squats, then 2 leaning too far forward (demo/README.md).
@@ -191,11 +193,18 @@ class Pain:
     after: int | None
 
 
-def _report(summaries: list[Summary], recording: Path | None, pain: Pain, stop: StopRequest) -> None:
+def _report(
+    summaries: list[Summary], recording: Path | None, pain: Pain, stop: StopRequest, stored: Sequence[Stored] = ()
+) -> None:
     """The summaries on the terminal; pain ratings kept with the recording. A run stopped by
-    a signal says so and exits as the shell expects (130 for Ctrl-C), asking nothing."""
+    a signal says so and exits as the shell expects (130 for Ctrl-C), asking nothing; one
+    stopped by a full disk says what it kept and exits 2."""
     for summary in summaries:
         print_summary(summary)
+    no_room = next((s.no_room for s in stored if s.no_room), None)
+    if recording and no_room:
+        console.print(_kept_on_a_full_disk(no_room, recording, summaries, stored, pain))
+        raise typer.Exit(2)
     stopped = "stopped — " if stop() else ""
     if recording:
         _rate_pain(recording, pain.before, pain.after, ask=not stop())
@@ -204,6 +213,24 @@ def _report(summaries: list[Summary], recording: Path | None, pain: Pain, stop: 
         console.print("stopped")
     if stop():
         raise typer.Exit(stop.exit_code)
+
+
+def _kept_on_a_full_disk(
+    no_room: str, recording: Path, summaries: list[Summary], stored: Sequence[Stored], pain: Pain
+) -> str:
+    """One line: what ran out, and all that the recording kept (and did not)."""
+    seconds = sum(s.seconds for s in stored)
+    kept = []
+    counts = [summary.video for summary in summaries if summary.video is not None]
+    if counts:
+        in_video = sum(count.frames for count in counts)
+        kept.append(f"the video has {in_video} of {in_video + sum(count.dropped for count in counts)} frames")
+    if not all(s.summary for s in stored):
+        kept.append("the summary did not fit")
+    if pain.before is not None or pain.after is not None:
+        kept.append("the pain rating was not saved")
+    details = f" ({'; '.join(kept)})" if kept else ""
+    return f"{no_room} — stopped; recorded {seconds:.1f} s to {safe_text(recording)}{details}"
 
 
 def _video_gaps(summaries: list[Summary]) -> str:
@@ -274,7 +301,7 @@ def routine(
             console.print(f"{SAFETY_NOTE} {WARM_UP}")
             result = coach_routine(plan, frames, estimator, replace(options, stop=stop), model_path, on_step=advance)
         console.print(result.progress.closing(plan.name))
-        _report(result.summaries, result.recording, Pain(pain, pain_after), stop)
+        _report(result.summaries, result.recording, Pain(pain, pain_after), stop, result.stored)
 
 
 @app.command("routines")

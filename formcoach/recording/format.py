@@ -50,6 +50,8 @@ def pose_to_json(t: float, frame_index: int, pose: Pose | None, in_video: bool |
     line["xy"] = pose.xy.tolist()
     line["vis"] = pose.visibility.tolist()
     line["world"] = None if pose.world is None else pose.world.tolist()
+    if pose.others_in_view:
+        line["others"] = pose.others_in_view
     return line
 
 
@@ -65,6 +67,7 @@ def pose_from_json(line: dict[str, Any]) -> tuple[float, int, Pose | None]:
         visibility=np.array(line["vis"], dtype=np.float64),
         image_wh=(int(line["wh"][0]), int(line["wh"][1])),
         world=None if world is None else np.array(world, dtype=np.float64),
+        others_in_view=int(line.get("others", 0)),
     )
     return t, index, pose
 

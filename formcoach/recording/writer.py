@@ -14,18 +14,21 @@ import hashlib
 import json
 import math
 import queue
+import shutil
 import threading
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import cv2
 
 from formcoach import __version__
 from formcoach.background import move_off_the_loop_cpus
 from formcoach.errors import FormcoachError
-from formcoach.files import create_unique_dir, make_private_dir, open_private, touch_private, write_json
+from formcoach.files import WholeWrites, create_unique_dir, make_private_dir, no_room, write_json, write_json_if_room
 from formcoach.pose.models import sha256_of
+from formcoach.recording.avi import MjpegAvi
 from formcoach.recording.format import (
     EVENTS,
     META,
@@ -48,7 +51,9 @@ if TYPE_CHECKING:
 # The encoder may trail the loop by this much stream time; a kill -9 then loses at most this
 # (plus the frame being encoded). Half a second absorbs a hiccup of the disk or the scheduler.
 VIDEO_QUEUE_S = 0.5
-JPEG_QUALITY = 75
+# A recording stops while this much room is left on its disk: the frames still queued for
+# the video (0.5 s, ~0.6 MB at 480p) and the summary then fit, and nothing is cut mid-line.
+DISK_RESERVE_BYTES = 2_000_000
 # Recorded video is for looking back, not for pose estimation: capping its height keeps the
 # encoder from competing with the live loop for the CPU (and 1080p MJPEG would be ~5 MB/s).
 MAX_VIDEO_HEIGHT = 480
@@ -67,15 +72,13 @@ class _VideoWriterThread:
     def __init__(self, path: Path, fps: float, size: tuple[int, int]) -> None:
         self.size = video_size(size)
         self._resize = self.size != size
-        touch_private(path)  # OpenCV truncates the file and keeps its owner-only mode
-        # OpenCV's own MJPEG writer hands the file every 32 KB (~2 frames); FFmpeg's buffered
-        # 256 KB (~1 s at 480p), which a kill -9 lost.
-        self._writer = cv2.VideoWriter(str(path), cv2.CAP_OPENCV_MJPEG, cv2.VideoWriter.fourcc(*"MJPG"), fps, self.size)
-        if not self._writer.isOpened():
-            raise FormcoachError(f"cannot write video to {path}; try --no-video")
-        self._writer.set(cv2.VIDEOWRITER_PROP_QUALITY, JPEG_QUALITY)
+        try:
+            self._video = MjpegAvi(path, fps, self.size)
+        except OSError as error:
+            raise FormcoachError(f"cannot write video to {path}: {error.strerror}; try --no-video") from None
         self._queue: queue.Queue[ImageArray | None] = queue.Queue(maxsize=max(2, math.ceil(fps * VIDEO_QUEUE_S)))
-        self.frames = self.dropped = 0
+        self.queued = self.dropped = 0
+        self.failure: OSError | None = None  # the write that failed (a full disk): no video after it
         self._thread = threading.Thread(target=self._run, name="video-writer", daemon=True)
         self._thread.start()
 
@@ -84,21 +87,33 @@ class _VideoWriterThread:
         # encoder got ~1 % of its CPU and a kill -9 left an empty video.
         move_off_the_loop_cpus()
         while (image := self._queue.get()) is not None:
-            self._writer.write(image)
-        self._writer.release()
+            if self.failure is None:
+                try:
+                    self._video.write(image)
+                except OSError as error:
+                    self.failure = error
+        self._video.close()
 
     def offer(self, image: ImageArray) -> bool:
         """Queue ``image`` (downscaled here, so the queue never holds full-size frames: a 4K
-        frame is 25 MB); False when the encoder is VIDEO_QUEUE_S behind and it was dropped."""
-        if self._queue.full():  # only this thread puts, so it cannot fill up in between
+        frame is 25 MB); False when the encoder is VIDEO_QUEUE_S behind and it was dropped,
+        or when a write failed and the video ends there."""
+        if self._queue.full() or self.failure is not None:  # only this thread puts
             self.dropped += 1
             return False
         small = (
             cast(ImageArray, cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR)) if self._resize else image
         )
         self._queue.put(small)
-        self.frames += 1
+        self.queued += 1
         return True
+
+    @property
+    def count(self) -> VideoCount:
+        """Frames in the video file and frames missing from it (dropped, or queued when a
+        write failed), once closed; while recording, queued frames count as in it."""
+        written = self.queued if self.failure is None else self._video.frames
+        return VideoCount(written, self.dropped + self.queued - written)
 
     def close(self) -> None:
         self._queue.put(None)
@@ -115,6 +130,22 @@ def create_session_folder(root: Path, name: str) -> Path:
         raise FormcoachError(f"cannot create a recording folder in {root}: {error.strerror}") from None
 
 
+@dataclass
+class RecordedSpan:
+    """The stream times of the first and last pose recorded."""
+
+    first_t: float | None = None
+    last_t: float = 0.0
+
+    def add(self, t: float) -> None:
+        self.first_t = t if self.first_t is None else self.first_t
+        self.last_t = t
+
+    @property
+    def seconds(self) -> float:
+        return 0.0 if self.first_t is None else self.last_t - self.first_t
+
+
 class SessionRecorder:
     """Appends a session to ``folder`` (new or empty; made private); call ``close()`` (or
     use ``with``) at the end. If it cannot start, it leaves no files behind."""
@@ -127,11 +158,13 @@ class SessionRecorder:
         make_private_dir(folder, exist_ok=True)
         self.folder = folder
         self._video: _VideoWriterThread | None = None
+        self._no_room: str | None = None
+        self.recorded = RecordedSpan()
         try:
             write_json(meta, folder / META)
-            self._poses: IO[str] = open_private(folder / POSES)
-            self._events: IO[str] = open_private(folder / EVENTS)
-            self._said: IO[str] = open_private(folder / SAID)
+            self._poses = WholeWrites(folder / POSES)
+            self._events = WholeWrites(folder / EVENTS)
+            self._said = WholeWrites(folder / SAID)
             self._video = _VideoWriterThread(folder / VIDEO, fps, size) if save_video else None
         except (OSError, FormcoachError):
             self._discard()
@@ -147,28 +180,55 @@ class SessionRecorder:
         with contextlib.suppress(OSError):
             self.folder.rmdir()
 
+    @property
+    def no_room(self) -> str | None:
+        """What ran out ("disk full"…) if the recording had to stop; it records nothing more."""
+        failure = self._video.failure if self._video is not None else None
+        return self._no_room or (no_room(failure) if failure is not None else None)
+
+    def _room_left(self) -> bool:
+        """Whether to record on; not once a write found no room, nor with less than
+        DISK_RESERVE_BYTES free."""
+        if self.no_room is None and shutil.disk_usage(self.folder).free < DISK_RESERVE_BYTES:
+            self._no_room = "disk full"
+        return self.no_room is None
+
+    def _append(self, file: WholeWrites, lines: list[dict[str, Any]]) -> bool:
+        """Whole lines or none; False when there is no room (and nothing more is recorded)."""
+        if self._no_room is not None:
+            return False
+        try:
+            file.append("".join(json.dumps(line) + "\n" for line in lines).encode())
+        except OSError as error:
+            self._no_room = no_room(error)
+            if self._no_room is None:
+                raise
+            return False
+        return True
+
     def __call__(self, step: Step) -> None:
+        if not self._room_left():
+            return
         in_video = self._video.offer(step.frame.image) if self._video is not None and step.frame is not None else None
         line = pose_to_json(step.update.t, step.update.frame_index, step.raw_pose, in_video)
-        self._poses.write(json.dumps(line) + "\n")
-        self._poses.flush()
+        if self._append(self._poses, [line]):
+            self.recorded.add(step.update.t)
         if step.update.events:
-            for event in step.update.events:
-                self._events.write(json.dumps(event_to_json(event)) + "\n")
-            self._events.flush()
+            self._append(self._events, [event_to_json(event) for event in step.update.events])
 
     @property
     def video_count(self) -> VideoCount | None:
-        """Frames in the video and frames dropped so far; None without a video."""
-        return None if self._video is None else VideoCount(self._video.frames, self._video.dropped)
+        """Frames in the video and frames missing from it; None without a video."""
+        return None if self._video is None else self._video.count
 
     def record_said(self, said: Said) -> None:
         """A cue as the coach spoke and showed it: what a replay shows, exactly."""
-        self._said.write(json.dumps(said_to_json(said)) + "\n")
-        self._said.flush()
+        if self._room_left():
+            self._append(self._said, [said_to_json(said)])
 
-    def write_summary(self, summary: Summary) -> None:
-        write_json(summary.to_json(), self.folder / SUMMARY)
+    def write_summary(self, summary: Summary) -> bool:
+        """The summary beside the recording; False if there was no room for it."""
+        return write_json_if_room(summary.to_json(), self.folder / SUMMARY)
 
     def close(self) -> None:
         self._poses.close()
