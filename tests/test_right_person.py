@@ -122,8 +122,9 @@ def test_two_people_in_view_count_only_the_user_and_say_so_once(tmp_path: Path) 
     side_by_side(tmp_path / "two.avi")
     rec = tmp_path / "rec"
     result = run_cli(
-        "coach", "squat", "--source", str(tmp_path / "two.avi"), "--no-window", "--mute", "--recordings", str(rec)
-    )
+        "coach", "squat", "--source", str(tmp_path / "two.avi"), "--no-window", "--mute", "--recordings", str(rec),
+        "--watch-others",
+    )  # fmt: skip
     assert result.code == 0, result.err
     (folder,) = rec.iterdir()
     summary = json.loads((folder / "summary.json").read_text())

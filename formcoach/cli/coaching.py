@@ -35,6 +35,7 @@ from formcoach.cli.common import (
     SpeechWavOption,
     VideoOption,
     VoiceOption,
+    WatchOthersOption,
     WindowOption,
     app,
     console,
@@ -78,6 +79,7 @@ def coach(
     recordings: RecordingsOption = None,
     pain: PainOption = None,
     pain_after: PainAfterOption = None,
+    watch_others: WatchOthersOption = False,
 ) -> None:
     """Coach one exercise: camera setup, then reps or a hold timer with spoken corrections.
 
@@ -94,7 +96,8 @@ def coach(
     options = _coach_options(window, mute, voice, rate, speech_wav, record, video, recordings, summary_json, sides)
     # Signals stop the session (and are kept from interrupting its report) from here on.
     with stop_on_signals() as stop:
-        with live_run(source, camera, model_path, f"Coaching {exercise.name}") as (frames, estimator, advance):
+        title = f"Coaching {exercise.name}"
+        with live_run(source, camera, model_path, title, watch_others) as (frames, estimator, advance):
             console.print(f"[bold]{safe_text(exercise.name)}[/]: {safe_text(exercise.placement)}")
             console.print(SAFETY_NOTE)
             options = replace(options, stop=stop)
@@ -283,6 +286,7 @@ def routine(
     recordings: RecordingsOption = None,
     pain: PainOption = None,
     pain_after: PainAfterOption = None,
+    watch_others: WatchOthersOption = False,
 ) -> None:
     """Coach a whole routine: each exercise in turn, with spoken transitions and rests.
 
@@ -295,7 +299,7 @@ def routine(
     model_path = resolve_model(model)
     options = _coach_options(window, mute, voice, rate, speech_wav, record, video, recordings, summary_json)
     with stop_on_signals() as stop:
-        with live_run(source, camera, model_path, plan.name) as (frames, estimator, advance):
+        with live_run(source, camera, model_path, plan.name, watch_others) as (frames, estimator, advance):
             minutes = plan.planned_s / 60
             console.print(f"[bold]{safe_text(plan.name)}[/]: {len(plan.steps)} exercises, about {minutes:.0f} minutes")
             console.print(f"{SAFETY_NOTE} {WARM_UP}")

@@ -133,26 +133,35 @@ def progress_bar(description: str, total: int | None) -> Iterator[Progress]:
 
 @contextmanager
 def live_run(
-    source: Path | None, camera: int, model_path: Path, title: str
+    source: Path | None, camera: int, model_path: Path, title: str, watch_others: bool = False
 ) -> Iterator[tuple[FrameSource, MediaPipePoseEstimator, Callable[[object], None]]]:
     """The camera or video, the landmarker and a progress bar (advanced by the callback),
     with the frame loop and the model kept on their own CPUs."""
     with (
         live_loop_cpus(),
         open_source(source, camera) as frames,
-        pose_estimator(model_path) as estimator,
+        pose_estimator(model_path, watch_others) as estimator,
         progress_bar(title, frames.frame_count) as progress,
     ):
         yield frames, estimator, lambda _: progress.advance(progress.task_ids[0])
 
 
-def pose_estimator(model_path: Path) -> MediaPipePoseEstimator:
+def pose_estimator(model_path: Path, watch_others: bool = False) -> MediaPipePoseEstimator:
     # Imported here so that commands that need no model start fast and work without one.
     from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
 
-    return MediaPipePoseEstimator(model_path)
+    return MediaPipePoseEstimator(model_path, watch_others=watch_others)
 
 
+WatchOthersOption = Annotated[
+    bool,
+    typer.Option(
+        "--watch-others",
+        metavar="",
+        help="Someone else may come into view: stay on you, say so once, never count their moves "
+        "(the pose model then looks for two people a frame: slower, and its landmarks a little less steady).",
+    ),
+]
 SourceOption = Annotated[
     Path | None, typer.Option("--source", metavar="VIDEO", help="Coach from this video file instead of the camera.")
 ]

@@ -3,8 +3,8 @@
 The pose model is nearly all of an eval's time; everything after it re-runs in a fraction
 of a second per clip. With a cache, re-scoring the library after editing an exercise file
 runs the same path after the pose (``coach_session``) on the poses the model gave before.
-A cache entry is named by the clip's and the model's checksums and the number of people
-the model looks for, so a changed clip, model or estimator is never served stale poses.
+A cache entry is named by the clip's and the model's checksums, so a changed clip or model
+is never served stale poses (eval looks for one person, as the coach does by default).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import numpy as np
 from formcoach.files import atomic_writer
 from formcoach.pose import PoseEstimator
 from formcoach.pose.models import sha256_of
-from formcoach.pose.tracking import PEOPLE
 from formcoach.recording.format import pose_from_json, pose_to_json
 from formcoach.types import Frame, Pose
 
@@ -27,7 +26,7 @@ NO_IMAGE = np.zeros((0, 0, 3), dtype=np.uint8)  # cached frames carry no pixels
 
 
 def cache_path(video: Path, model_path: Path, cache_dir: Path) -> Path:
-    key = f"{sha256_of(video)[:16]}{sha256_of(model_path)[:8]}p{PEOPLE}"
+    key = f"{sha256_of(video)[:16]}{sha256_of(model_path)[:8]}"
     return cache_dir / f"{video.stem}.{key}.poses.jsonl"
 
 

@@ -22,7 +22,7 @@ from mediapipe.tasks.python import BaseOptions, vision
 
 from formcoach.errors import FormcoachError
 from formcoach.landmarks import NUM_LANDMARKS
-from formcoach.pose.tracking import PEOPLE, PersonTracker
+from formcoach.pose.tracking import WATCHING_PEOPLE, PersonTracker
 from formcoach.types import Frame, Pose
 
 # MediaPipe ≥ 0.10.3x uploads usage statistics to play.googleapis.com (a DNS query when the
@@ -62,11 +62,12 @@ class MediaPipePoseEstimator:
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        watch_others: bool = False,
     ) -> None:
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),
             running_mode=vision.RunningMode.VIDEO,
-            num_poses=PEOPLE,
+            num_poses=WATCHING_PEOPLE if watch_others else 1,
             min_pose_detection_confidence=min_detection_confidence,
             min_pose_presence_confidence=min_presence_confidence,
             min_tracking_confidence=min_tracking_confidence,

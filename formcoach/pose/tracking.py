@@ -1,7 +1,8 @@
 """Staying on the person who set up when someone else walks into view.
 
-The pose model finds up to PEOPLE a frame, in no fixed order, and now and then the same
-person twice (a second, partial skeleton inside the first). The tracker picks the user once
+The pose model finds one person a frame, or, asked to watch for others (``--watch-others``), up
+to WATCHING_PEOPLE in no fixed order and now and then the same person twice (a second, partial
+skeleton inside the first). The tracker picks the user once
 (the largest body, nearest the centre: who stands in front of the camera to exercise) and
 from then on follows them by where they are in the image: the candidate whose bounding box
 is most like theirs in the last frame they were seen. Someone else is never taken for them
@@ -17,10 +18,13 @@ import numpy as np
 
 from formcoach.types import Pose
 
-# The pose model is asked for this many people a frame: the user and one more, enough to
-# tell someone else in view apart from the user rather than take them for the user. It
-# costs time: with one person in view the model looks for a second on every frame.
-PEOPLE = 2
+# Looking for others, the pose model is asked for the user and one more: enough to tell someone
+# else in view apart from the user rather than take them for the user. It is not the default:
+# the model then runs its person detector on every frame (pose time 28-34 -> 39-65 ms a frame)
+# and, without its frame-to-frame tracking, places the landmarks less steadily (fresh eval of
+# the shared clips: false cues 4.3 -> 6.9/min, a feet-end strap render never started, hip
+# shifting 10 -> 7 of 12). Alone, the tracker still never takes a jump to someone else for the user.
+WATCHING_PEOPLE = 2
 # Boxes of one person a frame apart overlap by far more (≥ 0.7 at 24 fps in the clips);
 # two people side by side, hardly at all.
 MIN_OVERLAP = 0.3
