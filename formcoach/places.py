@@ -1,6 +1,6 @@
 """Where formcoach's own files are, and where a user's go.
 
-The exercise library, the routines, the pose model and the demo clip ship inside the package
+The exercise library, the routines and the pose model ship inside the package
 (``formcoach/data/`` in a wheel: pyproject.toml maps the checkout's top-level folders there),
 so an installed formcoach works from any folder; run from a checkout, formcoach reads the
 top-level folders themselves. Sessions are recorded in the user's data folder, and
@@ -30,7 +30,9 @@ def shipped(name: str) -> Path:
 EXERCISES_DIR = shipped("exercises")
 ROUTINES_DIR = shipped("routines")
 MODELS_DIR = shipped("models")
-DEMO_DIR = shipped("demo")
+# The project's footage lives beside a checkout, never in it (``formcoach demo`` coaches one of
+# its rendered clips).
+SHARED_FOOTAGE = PACKAGE_DIR.parent.parent / "shared"
 
 
 @dataclass(frozen=True)

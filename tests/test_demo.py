@@ -10,24 +10,27 @@ from pathlib import Path
 
 import pytest
 from cli_runner import run_cli
+from footage import RENDERS, require
 
 from formcoach.cli import coaching
 from formcoach.cli.coaching import DEMO_CLIP, DEMO_REPS
-from formcoach.sources import VideoFileSource
-
-# The only footage the repository may hold: a demo clip cut from ../shared/renders.
-DEMO_LIMIT_BYTES = 3_000_000
 
 
-def test_the_demo_clip_ships_small_and_whole() -> None:
-    assert DEMO_CLIP.stat().st_size <= DEMO_LIMIT_BYTES
-    with VideoFileSource(DEMO_CLIP) as clip:
-        assert clip.frame_count == 576
-        assert clip.frame_count / clip.fps == pytest.approx(19.2)
+def test_the_demo_coaches_the_projects_rendered_squats() -> None:
+    assert DEMO_CLIP == RENDERS / "squat__render_A.mp4"  # footage beside the checkout, never in it
+
+
+def test_without_the_footage_the_demo_says_so_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(coaching, "DEMO_CLIP", tmp_path / "absent.mp4")
+    result = run_cli("demo", "--no-window", "--mute")
+    assert result.code != 0
+    (line,) = result.err.strip().splitlines()
+    assert "absent.mp4" in line and "--source VIDEO" in line
 
 
 @pytest.mark.slow
 def test_the_demo_coaches_its_clip_headless_and_counts_its_squats(tmp_path: Path) -> None:
+    require(DEMO_CLIP)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env |= {f"XDG_{kind}_HOME": str(tmp_path / kind.lower()) for kind in ("DATA", "STATE", "CONFIG")}
     result = subprocess.run(

@@ -47,13 +47,13 @@ def test_every_package_and_the_shipped_files_are_in_the_wheel(tmp_path: Path) ->
     assert sources - names == set()
     shipped = {
         f"formcoach/data/{folder}/{p.name}"
-        for folder, pattern in (("exercises", "*.toml"), ("routines", "*.toml"), ("models", "*.task"), ("demo", "*"))
+        for folder, pattern in (("exercises", "*.toml"), ("routines", "*.toml"), ("models", "*.task"))
         for p in (REPO / folder).glob(pattern)
     }
-    assert len(shipped) >= 28 + 3 + 1 + 2
+    assert len(shipped) >= 30 + 3 + 1
     assert shipped - names == set()
     assert "formcoach/data/models/MANIFEST.toml" in names
-    assert "formcoach/data/demo/squats.mp4" in names  # `formcoach demo` works from an installed wheel
+    assert not any(name.endswith((".mp4", ".avi")) for name in names)  # footage never ships
 
 
 @pytest.mark.clips

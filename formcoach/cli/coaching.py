@@ -14,7 +14,7 @@ from rich.table import Table
 from formcoach.errors import FormcoachError
 from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.schema import BOTH
-from formcoach.places import DEMO_DIR
+from formcoach.places import SHARED_FOOTAGE
 from formcoach.pose.models import resolve_model
 from formcoach.safety import SAFETY_NOTE, WARM_UP
 from formcoach.stopping import StopRequest, stop_on_signals
@@ -106,8 +106,9 @@ def coach(
         _report([result.summary], result.recording, Pain(pain, pain_after), stop, stored)
 
 
-# The demo: a rendered body does 4 good squats, then 2 leaning too far forward (demo/README.md).
-DEMO_CLIP = DEMO_DIR / "squats.mp4"
+# The demo: a rendered body of the project's footage (beside the checkout, never in it) does 4
+# good squats, then 2 leaning too far forward (its labels: 6 reps, the last 2 leaning).
+DEMO_CLIP = SHARED_FOOTAGE / "renders" / "squat__render_A.mp4"
 DEMO_EXERCISE = "squat"
 DEMO_REPS = 6
 
@@ -116,7 +117,8 @@ DEMO_REPS = 6
 def demo(
     window: WindowOption = True, mute: MuteOption = False, voice: VoiceOption = None, rate: RateOption = None
 ) -> None:
-    """See the coach at work without a camera: it coaches a short clip of squats that ships with formcoach.
+    """See the coach at work without a camera: it coaches a rendered clip of squats from the
+    project's footage (../shared/renders beside the checkout).
 
     Window, voice and the summary at the end, as in your own session (nothing is recorded). With
     a camera connected, you are then offered your own.
@@ -126,6 +128,11 @@ def demo(
     from formcoach.coach import coach_session
     from formcoach.sources import at_filmed_speed
 
+    if not DEMO_CLIP.is_file():
+        raise FormcoachError(
+            f"the demo's clip is not here ({DEMO_CLIP}): it comes with the project's footage beside "
+            "the checkout; without it, coach a video of your own: formcoach coach squat --source VIDEO"
+        )
     squat = find_exercise(DEMO_EXERCISE)
     assert squat.reps is not None  # squats are counted
     exercise = replace(squat, reps=replace(squat.reps, target=DEMO_REPS))  # the clip's squats are the plan
