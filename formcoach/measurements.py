@@ -72,6 +72,7 @@ class Body:
         self.visibility = visibility
         self.min_visibility = min_visibility
         self.decided_front: str | None = None  # set once per pose (see ``front_leg``)
+        self._floors: dict[float, Body] = {}
         self.dims = points.shape[1]
         self.view = view
         self.world = world  # the same pose's world landmarks, for an image body
@@ -81,10 +82,12 @@ class Body:
         """The same pose with hidden joints kept down to ``min_visibility``."""
         if min_visibility == self.min_visibility:
             return self
-        world = None if self.world is None else self.world.with_floor(min_visibility)
-        body = Body(self._raw, self.visibility, self.view, world, min_visibility)
-        body.decided_front = self.decided_front
-        return body
+        if min_visibility not in self._floors:  # asked by each such measurement of the frame
+            world = None if self.world is None else self.world.with_floor(min_visibility)
+            body = Body(self._raw, self.visibility, self.view, world, min_visibility)
+            body.decided_front = self.decided_front
+            self._floors[min_visibility] = body
+        return self._floors[min_visibility]
 
     def shank(self, side: str) -> FloatArray:
         return self.s(side, "ankle") - self.s(side, "knee")

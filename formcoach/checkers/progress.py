@@ -229,11 +229,13 @@ class RepProgress:
         value = metrics.get(self.spec.metric)
         return self._relative.update(metrics.t, value) if self._relative is not None else value
 
+    def _size(self, swing: float) -> float:
+        """What the counter follows: a relative swing by its size, else the measurement."""
+        return abs(swing) if self._relative is not None else swing
+
     def _follow(self, t: float, swing: float) -> Excursion | None:
-        """One sample to the counter (a relative swing by its size), noting which way the
-        swing went at its extreme."""
-        value = abs(swing) if self._relative is not None else swing
-        excursion = self.counter.update(t, value)
+        """One sample to the counter, noting which way the swing went at its extreme."""
+        excursion = self.counter.update(t, self._size(swing))
         if self.counter.moving and self.counter.peak_t == t:
             self._peak_swing = swing
         return excursion
@@ -275,7 +277,7 @@ class RepProgress:
                     self._close(warm, metrics, events, results)
         was_at_end, last_t = self.counter.at_end, self._last_t
         excursion = self._follow(metrics.t, swing)
-        value = abs(swing) if self._relative is not None else swing
+        value = self._size(swing)
         self._say_top_hold(metrics.t, was_at_end, last_t, events)
         self._last_t = metrics.t
         self._steady.add(metrics.t, value)
