@@ -108,10 +108,21 @@ def test_synthetic_nose_is_forward_and_in_frame(facing):
 @pytest.mark.parametrize("knee", [0.0, 45.0, 90.0, 120.0])
 def test_knee_flexion(knee, leg, facing, space):
     other = OTHER[leg]
-    a = Angles(**{f"{leg}_knee": knee, f"{leg}_hip": 20.0, f"{other}_knee": 10.0, f"{other}_hip": -5.0})
+    a = Angles(**{f"{leg}_knee": knee, f"{leg}_hip": 20.0, f"{other}_knee": 60.0, f"{other}_hip": -5.0})
     v = values(make_pose(a, facing=facing))
     assert v[f"{leg}_knee_flexion{suffix(space)}"] == pytest.approx(knee, abs=TOL)
-    assert v[f"{other}_knee_flexion{suffix(space)}"] == pytest.approx(10.0, abs=TOL)
+    assert v[f"{other}_knee_flexion{suffix(space)}"] == pytest.approx(60.0, abs=TOL)
+
+
+# The world landmarks' straight-knee offset (MediaPipe reads a straight knee ~10° bent) is
+# undone in the world reading only: 10° below 25° read, fading to nothing at 45°.
+@pytest.mark.parametrize(
+    ("knee", "world"), [(5.0, 0.0), (10.0, 0.0), (20.0, 10.0), (35.0, 30.0), (45.0, 45.0), (90.0, 90.0)]
+)
+def test_world_knee_reading_undoes_the_models_straight_knee(knee, world):
+    v = values(make_pose(Angles(left_knee=knee, right_knee=60.0), facing="left"))
+    assert v["left_knee_flexion"] == pytest.approx(knee, abs=TOL)
+    assert v["left_knee_flexion_3d"] == pytest.approx(world, abs=TOL)
 
 
 @pytest.mark.parametrize("facing", SIDE_FACINGS)

@@ -99,10 +99,11 @@ def standing_figure_four(side: str, lean: float = 30.0) -> Angles:
     return legs_of(side, crossed, {"hip": 60.0, "knee": 60.0}, trunk_lean=lean)
 
 
-# Supine twist to {side}: from hook lying (hips 45°, knees 90°) both knees fall 60° to {side}
+# Supine twist to {side}: from hook lying (hips 45°, knees 75°) both knees fall 60° to {side}
 # (that thigh out, the other across), turning about the thighs by 30° (that hip external, the
-# other internal): the shins lie 72° from vertical, legs parallel.
-def supine_twist(side: str, knee: float = 90.0) -> Angles:
+# other internal), legs parallel. (Knees 75°: the knees_bent fault mirrored about its 60° edge,
+# 45°, is where the world knee reading needs no straight-knee correction.)
+def supine_twist(side: str, knee: float = 75.0) -> Angles:
     return legs_of(
         side,
         {"hip": 45.0, "knee": knee, "abduction": 60.0, "rotation": 30.0},
@@ -143,7 +144,7 @@ HOLDS: dict[str, tuple[Callable[[str], Angles], dict[str, Any], dict[str, float]
         SIDE_VIEW,
         {"{side}_ankle_y_3d": 0.22, "{other}_knee_flexion": 60.0, "trunk_lean": 30.0},  # ≤0.65, ≥20, ≤50
     ),
-    "supine_twist": (supine_twist, SUPINE_SIDE, {"shin_angle_3d": 72.17, "knee_flexion_3d": 90.0}),  # ≥55, ≥60
+    "supine_twist": (supine_twist, SUPINE_SIDE, {"shin_angle_3d": 78.21, "knee_flexion_3d": 75.0}),  # ≥55, ≥60
     "butterfly": (
         butterfly,
         {"facing": "camera", "legs_follow_trunk": False, "camera": Camera(yaw_deg=30.0)},
@@ -166,7 +167,7 @@ FAULTS = [
      40.0, "Pull your lower thigh a little closer to your chest."),
     ("standing_figure_four", "left", "back_straight", standing_figure_four("left", lean=70.0), "trunk_lean", 70.0,
      "Keep your back straight and your chest up."),
-    ("supine_twist", "right", "knees_bent", supine_twist("right", knee=30.0), "knee_flexion_3d", 30.0,
+    ("supine_twist", "right", "knees_bent", supine_twist("right", knee=45.0), "knee_flexion_3d", 45.0,
      "Keep your knees bent and together."),
 ]  # fmt: skip
 
