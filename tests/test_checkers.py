@@ -501,7 +501,8 @@ def test_rep_counter_frame_by_frame():
         if ex is not None:
             assert ex.reached_end
             assert ex.peak_value == 175.0
-            assert (ex.start_t, ex.peak_t, ex.end_t) == pytest.approx((0.4, 0.8, 1.2))
+            # It left the start band (148) between 140 at 0.2 s and 150 at 0.4 s: at 0.36 s.
+            assert (ex.start_t, ex.peak_t, ex.end_t) == pytest.approx((0.36, 0.8, 1.2))
             assert c.counts(ex)
 
 
@@ -566,13 +567,28 @@ def test_rep_counter_counts_a_rep_cut_short_on_its_way_down():
 
 def test_rep_counter_too_fast_is_not_counted():
     c = RepCounter(UP)
-    (ex,) = feed(c, [140, 150, 160, 160, 150, 140], dt=0.1)  # 0.4 s from leaving to return
+    # Left the start band (148) 0.08 s in, between the samples at 140 and 150: 0.42 s out.
+    (ex,) = feed(c, [140, 150, 160, 160, 150, 140], dt=0.1)
     assert ex.reached_end
-    assert ex.end_t - ex.start_t == pytest.approx(0.4)
+    assert ex.end_t - ex.start_t == pytest.approx(0.42)
     assert not c.counts(ex)
     (ex,) = feed(c, [150, 160, 160, 160, 160, 160, 160, 160, 150, 140], dt=0.1, t0=5.0)
     assert ex.end_t - ex.start_t == pytest.approx(0.9)
     assert c.counts(ex)
+
+
+def test_rep_counter_times_a_rep_from_where_it_left_the_start_band_at_any_frame_rate():
+    # The same squat (knee 0 -> 100 -> 0 over 1.2 s, the start band under 35) at 24 and at 12
+    # frames a second: frame to frame, 12 fps times it from the first sample out of the band.
+    spec = RepSpec(metric="m", increasing=True, start=35.0, end=65.0, target=10, min_rep_s=0.6)
+    for fps in (24.0, 12.0, 8.0):
+        c = RepCounter(spec)
+        times = [i / fps for i in range(int(2.0 * fps))]
+        values = [100.0 * math.sin(math.pi * min(max(t - 0.3, 0.0), 1.2) / 1.2) for t in times]
+        (ex,) = [e for t, v in zip(times, values, strict=True) if (e := c.update(t, v)) is not None]
+        left = 0.3 + 1.2 * math.asin(0.35) / math.pi  # when the knee passed 35 on the way down
+        assert ex.start_t == pytest.approx(left, abs=0.02), fps
+        assert c.counts(ex), fps
 
 
 HOLD_END = RepSpec(metric="m", increasing=True, start=148.0, end=158.0, target=1, min_rep_s=0.0, hold_end_s=1.0)
@@ -606,7 +622,7 @@ def test_rep_counter_gaps():
     c = RepCounter(UP)
     closed = feed(c, [140, 150, 160] + [math.nan] * 8 + [160, 150, 140, 150, 160, 160, 150, 140], dt=0.15)
     assert len(closed) == 1
-    assert closed[0].start_t == pytest.approx(14 * 0.15)
+    assert closed[0].start_t == pytest.approx(13.8 * 0.15)  # 148 crossed between 140 and 150
 
 
 def test_rep_counter_forget_before():
