@@ -22,6 +22,7 @@ from formcoach.sources import VideoFileSource
 if TYPE_CHECKING:
     from formcoach.bench import BenchReport, RunFigures
     from formcoach.evaluation.score import ClipScore
+    from formcoach.evaluation.variants import FootageVariant
     from formcoach.exercises.schema import ExerciseDef
 
 from formcoach.cli.common import (
@@ -192,17 +193,41 @@ def evaluate(
             callback=folder_to_write,
         ),
     ] = None,
+    frame_step: Annotated[
+        int,
+        typer.Option(
+            "--frame-step",
+            min=1,
+            help="Coach every n-th frame only: the footage as a slower camera, or a machine that "
+            "keeps up with fewer frames a second, would give it.",
+        ),
+    ] = 1,
+    mirror: Annotated[
+        bool,
+        typer.Option(
+            "--mirror",
+            help="Coach each clip in the mirror: the same movement filmed from the body's other "
+            "side (labels and ground truth mirrored to match).",
+        ),
+    ] = False,
 ) -> None:
     """Score the coach against labelled footage: reps, holds, corrections, angles.
 
     Every usable clip with a `coach_as` exercise is coached headless (no window, no sound, no
     recording) exactly as a live session; clips without one are listed as skipped.
+    `--frame-step` and `--mirror` ask the same of footage nobody filmed: other frame rates and
+    the other side of the body.
 
     Example: `formcoach eval ../shared/renders-wide/labels.toml --poses ~/.cache/formcoach-poses`
     """
     from dataclasses import asdict
 
-    scores, errors = _scored_clips(labels, only, resolve_model(model), workers, poses)
+    from formcoach.evaluation.variants import FootageVariant
+
+    variant = FootageVariant(frame_step, mirror)
+    if not variant.is_original:
+        console.print(f"Footage: {variant.describe()}")
+    scores, errors = _scored_clips(labels, only, resolve_model(model), workers, poses, variant)
     _print_clip_table(scores)
     _print_exercise_table(scores)
     _print_eval_figures(scores)
@@ -221,7 +246,12 @@ def evaluate(
 
 
 def _scored_clips(
-    labels: Path, only: str | None, model_path: Path, workers: int | None, poses: Path | None
+    labels: Path,
+    only: str | None,
+    model_path: Path,
+    workers: int | None,
+    poses: Path | None,
+    variant: FootageVariant,
 ) -> tuple[list[ClipScore], list[tuple[str, str]]]:
     """Every usable clip (of ``only``) coached and scored, and the clips that failed to run."""
     from formcoach.evaluation.labels import load_labels
@@ -240,7 +270,7 @@ def _scored_clips(
             raise FormcoachError(f"{clip.file}: coach_as {clip.coach_as!r} is not in the exercise library")
     scores, errors = [], []
     with progress_bar("Evaluating clips", len(runnable)) as progress:
-        for label, outcome in evaluate_clips(runnable, model_path, workers, poses):
+        for label, outcome in evaluate_clips([variant.label(c) for c in runnable], model_path, workers, poses, variant):
             progress.advance(progress.task_ids[0])
             if isinstance(outcome, str):
                 errors.append((label.file, outcome))

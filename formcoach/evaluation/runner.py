@@ -8,8 +8,10 @@ import itertools
 import math
 import multiprocessing
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import nullcontext
 from pathlib import Path
 
 from formcoach.coach import CoachOptions, SpeechOptions, coach_session
@@ -24,6 +26,7 @@ from formcoach.evaluation.pose_cache import (
     write_cache,
 )
 from formcoach.evaluation.score import ClipOutcome
+from formcoach.evaluation.variants import AS_FILMED, FootageVariant
 from formcoach.exercises.loader import find_exercise
 from formcoach.exercises.schema import BOTH, ExerciseDef
 from formcoach.measurements import measure
@@ -67,17 +70,27 @@ def with_roles(values: dict[str, float], front_leg: str) -> dict[str, float]:
     return values
 
 
-def read_ground_truth(path: Path, front_leg: str = "") -> dict[int, dict[str, float]]:
-    """frame index → {our measurement name: true value}, in our conventions."""
+# In the mirror, a left column is the right leg's truth, and a tilt toward one side is one
+# toward the other.
+MIRRORED_COLUMNS = {"knee_L": "knee_R", "hip_flex_L": "hip_flex_R", "khs_L": "khs_R"}
+MIRRORED_COLUMNS |= {right: left for left, right in MIRRORED_COLUMNS.items()}
+SIGNED_ACROSS_COLUMNS = ("pelvis_obliquity",)
+
+
+def read_ground_truth(path: Path, front_leg: str = "", mirrored: bool = False) -> dict[int, dict[str, float]]:
+    """frame index → {our measurement name: true value}, in our conventions (of the clip in
+    the mirror when ``mirrored``; ``front_leg`` is then the mirrored clip's)."""
     with path.open(newline="") as f:
         rows = csv.DictReader(line for line in f if not line.startswith("#"))
         truth: dict[int, dict[str, float]] = {}
         for row in rows:
             values = {}
             for column, (name, convert) in GT_MEASUREMENTS.items():
-                raw = row.get(column)
+                source = MIRRORED_COLUMNS.get(column, column) if mirrored else column
+                raw = row.get(source)
                 if raw not in (None, ""):
-                    values[name] = convert(float(raw))
+                    sign = -1.0 if mirrored and column in SIGNED_ACROSS_COLUMNS else 1.0
+                    values[name] = sign * convert(float(raw))
             truth[int(row["frame"])] = with_roles(values, front_leg)
     return truth
 
@@ -187,10 +200,16 @@ def _cached_poses(video: Path, model_path: Path, cache_dir: Path) -> tuple[float
 
 
 def evaluate_clip(
-    label: ClipLabel, model_path: Path, cache_dir: Path | None = None, exercises_dir: Path | None = None
+    label: ClipLabel,
+    model_path: Path,
+    cache_dir: Path | None = None,
+    exercises_dir: Path | None = None,
+    variant: FootageVariant = AS_FILMED,
 ) -> ClipOutcome:
     """Coach one clip as its ``coach_as`` exercise (runs in a worker process); with a
-    ``cache_dir`` the poses come from (and go to) the pose cache."""
+    ``cache_dir`` the poses come from (and go to) the pose cache. Another ``variant`` of the
+    footage is made from its poses (cached for the run when no ``cache_dir`` is given), and
+    ``label`` is then that variant's (``FootageVariant.label``)."""
     from formcoach.pose.mediapipe_estimator import MediaPipePoseEstimator
 
     assert label.coach_as is not None
@@ -198,14 +217,17 @@ def evaluate_clip(
     unilateral = exercise.sides != (BOTH,)
     sides = (label.working_side,) if unilateral and label.working_side in ("left", "right") else None
     angles = (
-        AngleErrors(read_ground_truth(label.gt_csv, label.front_leg), exercise)
+        AngleErrors(read_ground_truth(label.gt_csv, label.front_leg, variant.mirrored), exercise)
         if label.gt_csv and label.gt_csv.exists()
         else None
     )
     options = CoachOptions(sides=sides, window=False, speech=SpeechOptions(mute=True), record_dir=None)
     sinks = (angles,) if angles else ()
-    if cache_dir is not None:
-        fps, poses = _cached_poses(label.video, model_path, cache_dir)
+    if cache_dir is not None or not variant.is_original:
+        with nullcontext(cache_dir) if cache_dir is not None else tempfile.TemporaryDirectory() as folder:
+            fps, poses = _cached_poses(label.video, model_path, Path(folder))
+        poses = variant.poses(poses)
+        fps /= variant.frame_step
         with VideoFileSource(label.video) as source:
             frames = cached_frames(poses)
             result = coach_session(
@@ -246,14 +268,19 @@ def _silence_before_start(summary: Summary, end_t: float) -> tuple[float | None,
 
 
 def evaluate_clips(
-    labels: list[ClipLabel], model_path: Path, workers: int | None = None, cache_dir: Path | None = None
+    labels: list[ClipLabel],
+    model_path: Path,
+    workers: int | None = None,
+    cache_dir: Path | None = None,
+    variant: FootageVariant = AS_FILMED,
 ) -> Iterator[tuple[ClipLabel, ClipOutcome | str]]:
-    """Yield (label, outcome or error message) as clips finish, in parallel processes."""
+    """Yield (label, outcome or error message) as clips finish, in parallel processes (the
+    labels of a ``variant``: see ``evaluate_clip``)."""
     workers = workers or os.cpu_count() or 1
     # Spawned, not forked: forking a process that already runs threads (MediaPipe's graph,
     # the speech worker) can deadlock the children; spawn is also what macOS and Windows use.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(evaluate_clip, label, model_path, cache_dir): label for label in labels}
+        futures = {pool.submit(evaluate_clip, label, model_path, cache_dir, None, variant): label for label in labels}
         for future in as_completed(futures):
             label = futures[future]
             try:
