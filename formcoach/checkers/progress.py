@@ -218,8 +218,11 @@ class RepProgress:
         self._peak_swing = math.nan  # a relative swing's signed value at its extreme
         self._end_position_s = 0.0
         self._at_top = False  # at the end position, by ``_at_top``, at the last sample
-        # A reading may sag this far back under the end threshold while the top is held.
-        self._top_margin = MEASUREMENTS[self.spec.metric].unit.rep_gap
+        # A reading may sag this far back under the end threshold while the top is held: the
+        # unit's rep gap, at most half way back to the start threshold (a relative swing's
+        # thresholds are in its own units, not the measurement's).
+        gap = abs(self.spec.end - self.spec.start) / 2
+        self._top_margin = min(MEASUREMENTS[self.spec.metric].unit.rep_gap, gap)
         self._last_t: float | None = None
 
     @property
@@ -295,7 +298,7 @@ class RepProgress:
 
     def _at_top_position(self, value: float) -> bool:
         """At the end position for timing its hold: past the end threshold, or back under it by
-        no more than the unit's rep gap once reached. A held top can read a few degrees under
+        no more than ``_top_margin`` once reached. A held top can read a few degrees under
         the threshold (glute_bridge__pfc holds still at 158-161 for 1.8 s against 162, its hip
         read hyperextended, so the included angle folds back), and a rep's way down passes that
         band moving, so the steadiness test keeps it out."""
