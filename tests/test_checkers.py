@@ -129,6 +129,26 @@ def test_a_lenient_top_hold_counts_the_rep_lowered_early_and_still_cues_it():
     assert len(events(lowered, EventKind.SHORT_HOLD)) == 2
 
 
+def bridge_top_read_under_the_end(hip_past_straight: float) -> float:
+    """Seconds the library bridge times at its top when the top is held 3 s with the hip read
+    pushed ``hip_past_straight`` past the line: the included angle folds back to 180 minus that."""
+    hyper = bridge_at(180.0 + hip_past_straight, knee=85.0, lean=-20.0)
+    rep = [(0.0, BRIDGE_REST), (1.0, BRIDGE_TOP), (1.5, hyper), (4.5, hyper), (5.5, BRIDGE_REST), (6.0, BRIDGE_REST)]
+    session = ExerciseSession(find_library_exercise("glute_bridge"))
+    steps = list(replay(sequence(concat(SETTLE, rep), posture="supine", facing="left"), Analyzer(session)))
+    assert steps[-1].update.rep_count == 1
+    return steps[-1].update.hold_s
+
+
+def test_a_held_top_read_a_little_under_the_end_threshold_is_still_timed():
+    # Read 160 against the end threshold 162 (glute_bridge__pfc holds at 158-161): the 3 s
+    # still, less the steadiness window and the smoothing's settle, as at a top read 170.
+    assert bridge_top_read_under_the_end(20.0) == pytest.approx(2.8, abs=0.1)
+    assert bridge_top_read_under_the_end(10.0) == pytest.approx(2.8, abs=0.1)
+    # Read 156, more than the unit's rep gap (5°) under: that is no longer the top.
+    assert bridge_top_read_under_the_end(24.0) < 0.1
+
+
 def test_glute_bridge_hovering_at_start_threshold_adds_no_reps():
     # knee–hip–shoulder oscillating start ± 3° for 8 s.
     low, high = bridge_at(BRIDGE_SPEC.start - 3.0), bridge_at(BRIDGE_SPEC.start + 3.0)

@@ -158,6 +158,11 @@ class RepCounter:
         return self._end_since is not None
 
     @property
+    def reached_end(self) -> bool:
+        """Whether the excursion under way has passed the end threshold."""
+        return self._reached_end
+
+    @property
     def peak_t(self) -> float:
         return self._peak_t
 

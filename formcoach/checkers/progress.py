@@ -217,6 +217,12 @@ class RepProgress:
         self._peak_metrics: Metrics | None = None
         self._peak_swing = math.nan  # a relative swing's signed value at its extreme
         self._end_position_s = 0.0
+        self._at_top = False  # at the end position, by ``_at_top``, at the last sample
+        # A reading may sag this far back under the end threshold while the top is held: the
+        # unit's rep gap, at most half way back to the start threshold (a relative swing's
+        # thresholds are in its own units, not the measurement's).
+        gap = abs(self.spec.end - self.spec.start) / 2
+        self._top_margin = min(MEASUREMENTS[self.spec.metric].unit.rep_gap, gap)
         self._last_t: float | None = None
 
     @property
@@ -275,19 +281,31 @@ class RepProgress:
                 warm = self._follow(warm_t, warm_swing)
                 if warm is not None:
                     self._close(warm, metrics, events, results)
-        was_at_end, last_t = self.counter.at_end, self._last_t
+        was_at_end, was_at_top, last_t = self.counter.at_end, self._at_top, self._last_t
         excursion = self._follow(metrics.t, swing)
         value = self._size(swing)
         self._say_top_hold(metrics.t, was_at_end, last_t, events)
         self._last_t = metrics.t
         self._steady.add(metrics.t, value)
-        held = was_at_end and self.counter.at_end and last_t is not None and metrics.t > last_t
+        self._at_top = self._at_top_position(value)
+        held = was_at_top and self._at_top and last_t is not None and metrics.t > last_t
         if held and last_t is not None and self._steady.steady() and self.rules.end_form_ok(metrics):
             self._end_position_s += metrics.t - last_t
         if self.counter.moving and self.counter.peak_t == metrics.t:
             self._peak_metrics = metrics
         if excursion is not None:
             self._close(excursion, metrics, events, results)
+
+    def _at_top_position(self, value: float) -> bool:
+        """At the end position for timing its hold: past the end threshold, or back under it by
+        no more than ``_top_margin`` once reached. A held top can read a few degrees under
+        the threshold (glute_bridge__pfc holds still at 158-161 for 1.8 s against 162, its hip
+        read hyperextended, so the included angle folds back), and a rep's way down passes that
+        band moving, so the steadiness test keeps it out."""
+        if self.counter.at_end:
+            return True
+        margin = self._top_margin if self.spec.increasing else -self._top_margin
+        return self.counter.moving and self.counter.reached_end and self.spec.past_end(value + margin)
 
     def _say_top_hold(self, t: float, was_at_end: bool, last_t: float | None, events: list[Event]) -> None:
         """ "Hold." on reaching the end position, "And lower." once held as long as asked."""
