@@ -179,6 +179,24 @@ def test_coach_stops_with_one_line_when_the_disk_runs_low(tmp_path: Path, monkey
     assert len(whole_lines(folder / "poses.jsonl")) == 11  # the 12th check found the disk low
 
 
+def test_a_routine_stops_with_one_line_when_the_disk_runs_low(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clip = noise_clip(tmp_path / "noise.avi")
+    free = iter([10**9] * 12)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: SimpleNamespace(free=next(free, DISK_RESERVE_BYTES - 1)))
+    rec = tmp_path / "rec"
+    result = run_cli("routine", "daily_hips", "--source", str(clip), "--no-window", "--mute", "--recordings", str(rec))
+    assert result.code == 2, result.out
+    stopped = [found for line in result.out.splitlines() if (found := STOPPED.match(line))]
+    assert len(stopped) == 1 and stopped[0][1] == "disk full", result.out
+    assert "Traceback" not in result.out and "Not started: Glute bridge" in result.out
+    routine = Path(stopped[0][3])
+    assert (routine / "routine.json").exists()
+    (exercise,) = [folder for folder in routine.iterdir() if folder.is_dir()]  # the one begun
+    assert len(whole_lines(exercise / "poses.jsonl")) == 11 == video_frames_in(exercise / "video.avi")
+    assert int(stopped[0][4]) == int(stopped[0][5]) == 11
+    assert (exercise / "summary.json").exists() and not load_recording(exercise).damage
+
+
 def _file_size_limit(limit: int) -> Any:
     def apply() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead of killing
