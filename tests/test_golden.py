@@ -30,6 +30,5 @@ def test_golden_summary_is_rebuilt_from_the_replay() -> None:
     exercise = find_exercise("glute_bridge", DATA / "exercises")
     rebuilt = reanalysis_summary(reanalyze(recording, exercise), exercise)
     assert recording.summary is not None
-    assert recording.summary is not None
     assert rebuilt.reps == recording.summary.reps
     assert rebuilt.sides == recording.summary.sides

@@ -29,7 +29,6 @@ KNOWN_MISSES = {
     "hip_circles__pfc.mp4": "3 of 4 circles: the hips trace a narrow ellipse in a three-quarter view",
     "squat__wahoo.mp4": "the label counts 3 squats in a close-up with the feet cropped; the coach asks to step back "
     "there by design (7 are in full view, as the label's notes say)",
-    "glute_bridge__pfc.mp4": "top hold 2.5 s vs 4.8 s: her top sits near the rep's end threshold",
     "pigeon__pfc.mp4": "2.8 s held in an upright pigeon the label does not count as the target position",
     "supine_hip_shifting__render_A.mp4": "10 of 12 shifts: from the wall the knees drop out of view for "
     "over a second at a time",
