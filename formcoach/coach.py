@@ -113,11 +113,11 @@ def coach_session(
     window = out.window
     times = StageTimes()
     count = detected = 0
+
+    def stop() -> bool:
+        return options.stop() or bool(window and window.quit) or out.no_room is not None
+
     try:
-
-        def stop() -> bool:
-            return options.stop() or bool(window and window.quit) or out.no_room is not None
-
         for step in coach_steps(frames if frames is not None else source, estimator, session, out.sinks, times, stop):
             count += 1
             detected += step.raw_pose is not None
@@ -129,7 +129,7 @@ def coach_session(
         if own_speech:
             speech.close()
         summary, stored = out.close(options.summary_json)
-    quit_early = bool(window and window.quit) or options.stop() or out.no_room is not None
+    quit_early = stop()
     folder = out.recorder.folder if out.recorder else None
     return SessionResult(summary, times, count, detected, folder, quit_early, out.log.last_t, session.finished, stored)
 

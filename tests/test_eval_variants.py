@@ -49,7 +49,7 @@ def test_the_label_of_the_mirrored_clip_names_the_other_leg():
     )
     assert FootageVariant(frame_step=3).label(label) == label
     assert AS_FILMED.is_original and AS_FILMED.describe() == "as filmed"
-    assert FootageVariant(2, True).describe() == "every 2. frame, mirrored"
+    assert FootageVariant(2, True).describe() == "1 frame in 2, mirrored"
     with pytest.raises(ValueError, match="frame step"):
         FootageVariant(frame_step=0)
 

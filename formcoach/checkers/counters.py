@@ -171,7 +171,6 @@ class RepCounter:
         if self._excursion_start is not None and self._excursion_start < t:
             self.reset()
             self._primed = False
-            self._last_at_start = None
 
     def reset(self) -> None:
         self._excursion_start = None
@@ -187,17 +186,16 @@ class RepCounter:
             if self._last_seen is not None and t - self._last_seen > self.max_gap_s:
                 self.reset()
                 self._primed = False
-                self._last_at_start = None
             return None
         self._last_seen = t
+        if spec.past_start(value, self.start):
+            self._last_at_start = (t, value)
         if not self._primed:
             self._primed = spec.past_start(value, self.start)
-            self._last_at_start = (t, value) if self._primed else None
             return None
         if self._excursion_start is None:
             self._learn_rest(t, value)
             if spec.past_start(value, self.start):
-                self._last_at_start = (t, value)
                 return None
             self._excursion_start = self._left_start_at(t, value)
             self._previous = None  # resting is judged on consecutive samples only
@@ -217,14 +215,13 @@ class RepCounter:
         self.reset()
         # Closed short of the start band: the next rep begins only once it has been reached.
         self._primed = spec.past_start(value, self.start)
-        self._last_at_start = (t, value) if self._primed else None
         return excursion
 
     def _left_start_at(self, t: float, value: float) -> float:
         """When the value crossed the start threshold, between the last sample in the start
-        position and this one: timed from frame to frame, a rep is up to a frame short at a
-        low frame rate (a squat filmed at 24 fps, every other frame: start band to end band in
-        one frame, 0.58 s timed for 0.65, under min_rep_s)."""
+        position and this one (not across a gap): timed from frame to frame, a rep is up to a
+        frame short at a low frame rate (a squat filmed at 24 fps, every other frame: start band
+        to end band in one frame, 0.58 s timed for 0.65, under min_rep_s)."""
         if self._last_at_start is None:
             return t
         t0, v0 = self._last_at_start

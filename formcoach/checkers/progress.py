@@ -210,19 +210,20 @@ class RepProgress:
         self.exercise, self.spec, self.side, self.rules = exercise, exercise.reps, side, rules
         self.counter = RepCounter(exercise.reps)
         self._relative = RelativeSignal(self.spec.window_s, self.spec.min_spread) if self.spec.relative else None
-        self._steady = SteadyWindow(MEASUREMENTS[self.spec.metric].unit)
+        unit = MEASUREMENTS[self.spec.metric].unit
+        self._steady = SteadyWindow(unit)
         self.finished = False
         self.reps, self.set_index = 0, 1
         self.sets = Sets(exercise, side, exercise.reps.sets, exercise.reps.rest_s)
         self._peak_metrics: Metrics | None = None
         self._peak_swing = math.nan  # a relative swing's signed value at its extreme
         self._end_position_s = 0.0
-        self._at_top = False  # at the end position, by ``_at_top``, at the last sample
+        self._at_top = False  # at the end position (``_at_top_position``) at the last sample
         # A reading may sag this far back under the end threshold while the top is held: the
         # unit's rep gap, at most half way back to the start threshold (a relative swing's
         # thresholds are in its own units, not the measurement's).
         gap = abs(self.spec.end - self.spec.start) / 2
-        self._top_margin = min(MEASUREMENTS[self.spec.metric].unit.rep_gap, gap)
+        self._top_margin = min(unit.rep_gap, gap)
         self._last_t: float | None = None
 
     @property

@@ -61,7 +61,7 @@ class FootageVariant:
         return self.frame_step == 1 and not self.mirrored
 
     def describe(self) -> str:
-        parts = [] if self.frame_step == 1 else [f"every {self.frame_step}. frame"]
+        parts = [] if self.frame_step == 1 else [f"1 frame in {self.frame_step}"]
         return ", ".join([*parts, "mirrored"] if self.mirrored else parts) or "as filmed"
 
     def poses(self, poses: CachedPoses) -> CachedPoses:
