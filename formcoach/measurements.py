@@ -49,9 +49,10 @@ FRONT_SWAP_DEG = 30.0
 SPLIT_STANCE_MIN_DEG = 45.0
 # MediaPipe's world landmarks bend a straight knee toward the camera: a true 0–15° read +9°
 # (median; mean +8.8°) on renders-wide's 24 clips with a straight knee, +4° (mean +5.9°) on the
-# shared renders, in every view, while knees bent 60° or more show no such offset. The world reading is lowered by WORLD_STRAIGHT_KNEE_DEG below
-# the fade's start, by less up to its end (monotonic, continuous). Chosen on the renders,
-# checked on renders-wide: straight-leg error 7.1 -> 4.6°, bent knees unchanged.
+# shared renders, in every view, while knees bent 60° or more show no such offset. The world
+# reading is lowered by WORLD_STRAIGHT_KNEE_DEG below the fade's start, by less up to its end
+# (monotonic, continuous). Chosen on the renders, checked on renders-wide: straight-leg
+# error 7.1 -> 4.6°, bent knees unchanged.
 WORLD_STRAIGHT_KNEE_DEG = 10.0
 WORLD_STRAIGHT_KNEE_FADE_DEG = (25.0, 45.0)
 WORLD_KNEE_NOTE = (
